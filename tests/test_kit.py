@@ -1,0 +1,53 @@
+"""The conformance kit fails stores that break the contract."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+BROKEN = {
+    "delete_does_nothing": "def _delete(self, key):\n        self._mutable_mapping[key]",
+    "no_key_validation": "def __getitem__(self, key):\n        return self._get(key)",
+    "ranges_ignored": "def get_partial_values(self, key_ranges):\n        return [self._mutable_mapping.get(k) for k, _ in key_ranges]",
+    "getitems_raises_on_missing": "def getitems(self, keys):\n        return {k: self._mutable_mapping[k] for k in keys}",
+}
+
+
+@pytest.mark.parametrize("defect", sorted(BROKEN))
+def test_kit_catches_broken_store(pytester, defect):
+    method = textwrap.indent(BROKEN[defect], "    ")
+    pytester.makepyfile(
+        f"""
+from zarr_core.storage import KVStore
+from zarr_core.testing import StoreTests
+
+class Broken(KVStore):
+{method}
+
+class TestBroken(StoreTests):
+    def make_store(self, tmp_path, read_only=False):
+        return Broken({{}}, read_only=read_only)
+"""
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1, result.stdout.str()
+
+
+def test_kit_passes_correct_store(pytester):
+    pytester.makepyfile(
+        """
+from zarr_core.storage import KVStore
+from zarr_core.testing import StoreTests
+
+class TestKV(StoreTests):
+    def make_store(self, tmp_path, read_only=False):
+        return KVStore({}, read_only=read_only)
+"""
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) > 40 and "failed" not in outcomes, result.stdout.str()

@@ -1,0 +1,274 @@
+"""Typed errors raised by zarr-core.
+
+Every error names the key, path, field or plugin involved, so that a user can act on the
+message alone. Errors subclass the builtin exception a caller would naturally catch
+(``KeyError`` for missing keys, ``ValueError`` for bad input, ``ImportError`` for missing
+plugins) so that code written against zarr-python 2.x keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ZarrCoreError",
+    "ReadOnlyError",
+    "InvalidKeyError",
+    "ContainsArrayError",
+    "ContainsGroupError",
+    "ArrayNotFoundError",
+    "GroupNotFoundError",
+    "PathNotFoundError",
+    "NodeNotFoundError",
+    "MetadataError",
+    "UnknownExtensionError",
+    "BadCompressorError",
+    "CodecError",
+    "CorruptChunkError",
+    "UnsafeDecodeError",
+    "PluginError",
+    "PluginNotFoundError",
+    "PluginLoadError",
+    "PluginConflictWarning",
+    "URLPipelineError",
+    "StorageOptionsError",
+    "BoundsCheckError",
+    "ShapeMismatchError",
+    "IndexSelectionError",
+]
+
+
+class ZarrCoreError(Exception):
+    """Base class of every error raised by zarr-core."""
+
+
+class ReadOnlyError(ZarrCoreError, PermissionError):
+    """A write was attempted on a store, array, group or attribute set opened read-only."""
+
+    def __init__(self, what: str, key: str | None = None):
+        self.key = key
+        where = f" (key {key!r})" if key is not None else ""
+        super().__init__(
+            f"{what} is read-only{where}; reopen it with mode='r+' or 'a' to write"
+        )
+
+
+class InvalidKeyError(ZarrCoreError, ValueError):
+    """A store key is not a valid relative ``/``-separated key."""
+
+    def __init__(self, key: object, reason: str):
+        self.key = key
+        self.reason = reason
+        super().__init__(f"invalid store key {key!r}: {reason}")
+
+
+class _NodeError(ZarrCoreError):
+    kind = "node"
+    verb = "exists"
+
+    def __init__(self, path: str = ""):
+        self.path = path
+        shown = path if path else "/ (root)"
+        super().__init__(f"{self.message_prefix()} at path {shown!r}")
+
+    def message_prefix(self) -> str:
+        return f"{self.kind} {self.verb}"
+
+
+class ContainsArrayError(_NodeError, ValueError):
+    """An array already exists where a new node was to be created."""
+
+    def message_prefix(self) -> str:
+        return "an array already exists"
+
+
+class ContainsGroupError(_NodeError, ValueError):
+    """A group already exists where a new node was to be created."""
+
+    def message_prefix(self) -> str:
+        return "a group already exists"
+
+
+class ArrayNotFoundError(_NodeError, KeyError):
+    """No array exists at the requested path."""
+
+    def message_prefix(self) -> str:
+        return "no array found"
+
+    __str__ = Exception.__str__
+
+
+class GroupNotFoundError(_NodeError, KeyError):
+    """No group exists at the requested path."""
+
+    def message_prefix(self) -> str:
+        return "no group found"
+
+    __str__ = Exception.__str__
+
+
+class PathNotFoundError(_NodeError, KeyError):
+    """Nothing (neither array nor group) exists at the requested path."""
+
+    def message_prefix(self) -> str:
+        return "nothing found"
+
+    __str__ = Exception.__str__
+
+
+NodeNotFoundError = PathNotFoundError
+
+
+class MetadataError(ZarrCoreError, ValueError):
+    """Metadata is missing, not valid JSON, or violates the Zarr specification."""
+
+    def __init__(self, message: str, key: str | None = None, field: str | None = None):
+        self.key = key
+        self.field = field
+        parts = []
+        if key is not None:
+            parts.append(f"in {key!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        prefix = (" ".join(parts) + ": ") if parts else ""
+        super().__init__(prefix + message)
+
+
+class UnknownExtensionError(MetadataError):
+    """A Zarr v3 extension (codec, data type, transformer, ...) that must be understood is unknown."""
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        key: str | None = None,
+        distribution: str | None = None,
+    ):
+        self.kind = kind
+        self.name = name
+        self.distribution = distribution
+        hint = (
+            f"; it is provided by the plugin {distribution!r}: pip install {distribution}"
+            if distribution
+            else ""
+        )
+        super().__init__(f"unknown {kind} {name!r} (must be understood){hint}", key=key)
+
+
+class BadCompressorError(ZarrCoreError, ValueError):
+    """The ``compressor`` argument is not a codec."""
+
+    def __init__(self, compressor: object):
+        self.compressor = compressor
+        super().__init__(
+            f"bad compressor {compressor!r}: expected a numcodecs codec object or None"
+        )
+
+
+class CodecError(ZarrCoreError, ValueError):
+    """A codec could not be found, configured or applied."""
+
+
+class CorruptChunkError(CodecError):
+    """A stored chunk failed to decode (checksum mismatch, truncated or invalid data)."""
+
+    def __init__(self, key: str, cause: str):
+        self.key = key
+        super().__init__(f"chunk {key!r} is corrupt: {cause}")
+
+
+class UnsafeDecodeError(CodecError):
+    """Decoding would run arbitrary code (the ``pickle`` codec) without an explicit opt-in."""
+
+    def __init__(self, codec_id: str, key: str | None = None):
+        self.codec_id = codec_id
+        where = f" of {key!r}" if key else ""
+        super().__init__(
+            f"decoding the {codec_id!r} codec{where} can execute arbitrary code; if you trust "
+            f"the data, opt in with zarr_core.config.set({{'array.allow_pickle': True}}), the "
+            f"environment variable ZARR_CORE_ARRAY__ALLOW_PICKLE=1, or allow_pickle=True"
+        )
+
+
+class PluginError(ZarrCoreError):
+    """Base class of plugin registry errors."""
+
+
+class PluginNotFoundError(PluginError, ValueError):
+    """No installed plugin handles a URL scheme, path suffix, codec or transformer."""
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        distribution: str | None = None,
+        installed: list[str] | tuple[str, ...] = (),
+    ):
+        self.kind = kind
+        self.name = name
+        self.distribution = distribution
+        self.installed = tuple(installed)
+        if distribution:
+            hint = f"; install it with: pip install {distribution}"
+        else:
+            hint = "; no known zarr-core plugin provides it"
+        listing = ", ".join(self.installed) if self.installed else "(none)"
+        plural = "suffixes" if kind == "suffix" else f"{kind}s"
+        super().__init__(
+            f"no installed plugin provides the {kind} {name!r}{hint}. "
+            f"Installed {plural}: {listing}. See `zarr-core plugins`."
+        )
+
+
+class PluginLoadError(PluginError, ImportError):
+    """A plugin (or the object it points to) failed to import."""
+
+    def __init__(self, distribution: str, target: str, cause: BaseException):
+        self.distribution = distribution
+        self.target = target
+        super().__init__(
+            f"the plugin distribution {distribution!r} failed to load {target!r}: "
+            f"{type(cause).__name__}: {cause}"
+        )
+
+
+class PluginConflictWarning(UserWarning):
+    """Two plugins claim the same name and no explicit setting chose between them."""
+
+
+class URLPipelineError(ZarrCoreError, ValueError):
+    """A URL or URL pipeline (``root|adapter:...``) could not be parsed or resolved."""
+
+    def __init__(self, url: str, segment: str, reason: str):
+        self.url = url
+        self.segment = segment
+        super().__init__(f"in URL {url!r}, segment {segment!r}: {reason}")
+
+
+class StorageOptionsError(ZarrCoreError, TypeError):
+    """``storage_options`` were given that the chosen store does not accept."""
+
+
+class BoundsCheckError(ZarrCoreError, IndexError):
+    """An index is out of bounds for an array dimension."""
+
+    def __init__(self, index: object, dim: int, size: int):
+        self.index = index
+        self.dim = dim
+        super().__init__(
+            f"index {index!r} is out of bounds for dimension {dim} with size {size}"
+        )
+
+
+class ShapeMismatchError(ZarrCoreError, ValueError):
+    """Assigned data cannot be broadcast to the shape of the selection."""
+
+    def __init__(self, value_shape: tuple[int, ...], selection_shape: tuple[int, ...]):
+        self.value_shape = value_shape
+        self.selection_shape = selection_shape
+        super().__init__(
+            f"cannot assign a value of shape {value_shape} to a selection of shape "
+            f"{selection_shape}"
+        )
+
+
+class IndexSelectionError(ZarrCoreError, IndexError):
+    """A selection is not supported by the indexing mode it was used with."""

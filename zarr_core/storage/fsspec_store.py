@@ -1,0 +1,265 @@
+"""FSStore: a store over any fsspec filesystem (``s3://``, ``gs://``, ``http(s)://``, ``memory://``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
+from zarr_core.storage.keys import validate_key
+
+__all__ = ["FSStore"]
+
+_DEFAULT_MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
+class FSStore(Store):
+    """A store over an fsspec filesystem.
+
+    Parameters
+    ----------
+    url
+        Location of the root, e.g. ``"s3://bucket/data.zarr"``, ``"memory://x"`` or a local
+        path; fsspec chains such as ``"simplecache::s3://bucket/x"`` work.
+    normalize_keys
+        Lower-case every key (for case-insensitive filesystems).
+    key_separator, dimension_separator
+        Default chunk-key separator for new Zarr v2 arrays (``key_separator`` is the
+        zarr-python 2 spelling).
+    mode
+        ``"r"`` opens read-only; anything else is writable.
+    exceptions
+        Exceptions that mean "the key is missing" when reading (besides the usual
+        missing-file errors).
+    fs
+        An already-built ``fsspec.AbstractFileSystem``; ``url`` is then a path in it.
+    check
+        Verify on creation that the root exists (raises ``FileNotFoundError``).
+    create
+        Create the root directory on creation.
+    missing_exceptions
+        Exceptions that mean "missing" (default: file-not-found, is/not-a-directory).
+    storage_options
+        Passed to the fsspec filesystem (credentials, endpoint, ...).
+    """
+
+    is_persistent = True
+
+    def __init__(
+        self,
+        url: str,
+        normalize_keys: bool = False,
+        key_separator: str | None = None,
+        mode: str = "w",
+        exceptions: Sequence[type[BaseException]] = (KeyError, PermissionError, OSError),
+        dimension_separator: str | None = None,
+        fs: Any = None,
+        check: bool = False,
+        create: bool = False,
+        missing_exceptions: Sequence[type[BaseException]] | None = None,
+        **storage_options: Any,
+    ):
+        import fsspec
+
+        if key_separator is not None and dimension_separator is not None:
+            if key_separator != dimension_separator:
+                raise ValueError("key_separator and dimension_separator disagree")
+        super().__init__(
+            read_only=mode_is_read_only(mode),
+            dimension_separator=dimension_separator or key_separator,
+        )
+        self.mode = mode
+        self.normalize_keys = normalize_keys
+        self.exceptions = tuple(exceptions)
+        self.missing_exceptions = tuple(missing_exceptions or _DEFAULT_MISSING)
+        self.storage_options = storage_options
+        if fs is None:
+            self.fs, self.path = fsspec.core.url_to_fs(url, **storage_options)
+        else:
+            if storage_options:
+                raise ValueError("give either fs or storage_options, not both")
+            self.fs, self.path = fs, fs._strip_protocol(url)
+        self.path = self.path.rstrip("/")
+        self.url = url
+        if create and not self._read_only:
+            self.fs.mkdirs(self.path, exist_ok=True)
+        if check and not self.fs.exists(self.path):
+            raise FileNotFoundError(f"FSStore root {url!r} does not exist")
+
+    # -- key <-> path -------------------------------------------------------------------
+    def _to_path(self, key: str) -> str:
+        if self.normalize_keys:
+            key = key.lower()
+        return f"{self.path}/{key}" if self.path else key
+
+    def _to_key(self, path: str) -> str:
+        path = self.fs._strip_protocol(path)
+        root = f"{self.path}/" if self.path else ""
+        return path[len(root) :] if path.startswith(root) else path
+
+    def _missing(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.missing_exceptions + self.exceptions)
+
+    # -- primitives ---------------------------------------------------------------------
+    def _get(self, key: str) -> bytes:
+        try:
+            return self.fs.cat_file(self._to_path(key))
+        except Exception as exc:
+            if self._missing(exc):
+                raise KeyError(key) from exc
+            raise
+
+    def _set(self, key: str, value: bytes) -> None:
+        self._pipe({self._to_path(key): value})
+
+    def _pipe(self, values: dict[str, bytes]) -> None:
+        try:
+            self.fs.pipe(values)
+        except FileNotFoundError:
+            # Filesystems with real directories need the parents first (object stores don't).
+            for parent in {p.rpartition("/")[0] for p in values}:
+                if parent:
+                    self.fs.makedirs(parent, exist_ok=True)
+            self.fs.pipe(values)
+
+    def _delete(self, key: str) -> None:
+        path = self._to_path(key)
+        if not self.fs.isfile(path):
+            raise KeyError(key)
+        self.fs.rm(path)
+
+    def _contains(self, key: str) -> bool:
+        return self.fs.isfile(self._to_path(key))
+
+    def _keys(self) -> Iterator[str]:
+        return iter(self.list_prefix(""))
+
+    def __len__(self) -> int:
+        return len(self.list_prefix(""))
+
+    # -- listing ------------------------------------------------------------------------
+    def list_prefix(self, prefix: str) -> list[str]:
+        head = prefix.rpartition("/")[0]
+        base = self._to_path(head) if head else self.path
+        try:
+            found = self.fs.find(base, withdirs=False) if base or not self.path else []
+        except self.missing_exceptions:
+            return []
+        keys = (self._to_key(p) for p in found)
+        return sorted(k for k in keys if k.startswith(prefix) and k)
+
+    def listdir(self, path: str = "") -> list[str]:
+        path = path.strip("/")
+        base = self._to_path(path) if path else self.path
+        try:
+            entries = self.fs.ls(base, detail=False)
+        except self.missing_exceptions:
+            return []
+        base_stripped = self.fs._strip_protocol(base).rstrip("/")
+        names = set()
+        for entry in entries:
+            entry = self.fs._strip_protocol(entry).rstrip("/")
+            if entry != base_stripped:
+                names.add(entry.rsplit("/", 1)[-1])
+        return sorted(names)
+
+    def rmdir(self, path: str = "") -> None:
+        self._check_writable(path or None)
+        path = path.strip("/")
+        base = self._to_path(validate_key(path)) if path else self.path
+        if path == "":
+            for name in self.listdir(""):
+                self.fs.rm(self._to_path(name), recursive=True)
+            return
+        if self.fs.isdir(base):
+            self.fs.rm(base, recursive=True)
+
+    def getsize(self, path: str = "") -> int:
+        path = path.strip("/")
+        base = self._to_path(validate_key(path)) if path else self.path
+        try:
+            if self.fs.isfile(base):
+                return int(self.fs.size(base))
+            return int(self.fs.du(base, total=True)) if self.fs.exists(base) else 0
+        except self.missing_exceptions:
+            return 0
+
+    # -- batches ------------------------------------------------------------------------
+    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+        keys = [validate_key(k) for k in keys]
+        if not keys:
+            return {}
+        paths = {self._to_path(k): k for k in keys}
+        results = self.fs.cat(list(paths), on_error="return")
+        if not isinstance(results, dict):  # a single path returns the bare value
+            results = {next(iter(paths)): results}
+        out = {}
+        for path, value in results.items():
+            key = paths.get(self.fs._strip_protocol(path), paths.get(path))
+            if isinstance(value, BaseException):
+                if self._missing(value):
+                    continue
+                raise value
+            out[key] = value
+        return out
+
+    def setitems(self, values: Mapping[str, Any]) -> None:
+        checked = {self._to_path(validate_key(k)): as_bytes(v) for k, v in values.items()}
+        if checked:
+            self._check_writable(next(iter(values)))
+            self._pipe(checked)
+
+    def delitems(self, keys: Iterable[str]) -> None:
+        paths = [self._to_path(validate_key(k)) for k in keys]
+        if not paths:
+            return
+        self._check_writable(paths[0])
+        existing = [p for p in paths if self.fs.isfile(p)]
+        if existing:
+            self.fs.rm(existing)
+
+    def get_partial_values(
+        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
+    ) -> list[bytes | None]:
+        requests = [(validate_key(k), r) for k, r in key_ranges]
+        if not requests:
+            return []
+        paths, starts, ends = [], [], []
+        for key, byte_range in requests:
+            path = self._to_path(key)
+            offset, length = byte_range if byte_range is not None else (0, None)
+            if offset < 0 and length is not None:
+                raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
+            paths.append(path)
+            starts.append(offset)
+            ends.append(None if length is None else offset + length)
+        results = self.fs.cat_ranges(paths, starts, ends, on_error="return")
+        out: list[bytes | None] = []
+        for value in results:
+            if isinstance(value, BaseException):
+                if self._missing(value):
+                    out.append(None)
+                    continue
+                raise value
+            out.append(bytes(value))
+        return out
+
+    def rename(self, src_path: str, dst_path: str) -> None:
+        src = validate_key(src_path.strip("/"))
+        dst = validate_key(dst_path.strip("/"))
+        self._check_writable(dst)
+        if not self.fs.exists(self._to_path(src)):
+            raise KeyError(src_path)
+        self.fs.mv(self._to_path(src), self._to_path(dst), recursive=True)
+
+    # -- identity -----------------------------------------------------------------------
+    def _identity(self) -> Any:
+        return (self.fs, self.path, self.normalize_keys)
+
+    def __repr__(self) -> str:
+        return f"<FSStore {self.url!r}{' (read-only)' if self._read_only else ''}>"
+
+    @classmethod
+    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> FSStore:
+        """Open ``url`` (any protocol fsspec knows, including ``a::b`` chains)."""
+        return cls(url, mode=mode, **storage_options)
