@@ -50,4 +50,4 @@ class TestKV(StoreTests):
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) > 40 and "failed" not in outcomes, result.stdout.str()
+    assert outcomes.get("passed", 0) > 30 and "failed" not in outcomes, result.stdout.str()

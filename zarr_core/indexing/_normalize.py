@@ -53,7 +53,9 @@ def normalize_integer(i: Any, size: int, dim: int) -> int:
         If ``i`` is not an integer.
     """
     if not is_integer(i):
-        raise IndexSelectionError(f"expected an integer index in dimension {dim}, got {describe(i)}")
+        raise IndexSelectionError(
+            f"expected an integer index in dimension {dim}, got {describe(i)}"
+        )
     j = operator.index(i)
     k = j + size if j < 0 else j
     if not 0 <= k < size:
@@ -86,23 +88,20 @@ def expand_ellipsis(selection: Any, ndim: int) -> tuple[Any, ...]:
         On ``None`` (newaxis), more than one Ellipsis, or more items than dimensions.
     """
     items = selection if isinstance(selection, tuple) else (selection,)
-    n_ellipsis = 0
-    for item in items:
-        if item is None:
-            raise IndexSelectionError("newaxis (None) is not supported in a zarr selection")
-        if item is Ellipsis:
-            n_ellipsis += 1
-    if n_ellipsis > 1:
+    # identity tests throughout: `in` and .index() would compare arrays elementwise
+    if any(item is None for item in items):
+        raise IndexSelectionError("newaxis (None) is not supported in a zarr selection")
+    at = [i for i, item in enumerate(items) if item is Ellipsis]
+    if len(at) > 1:
         raise IndexSelectionError("a selection can only have a single Ellipsis ('...')")
-    n_real = len(items) - n_ellipsis
+    n_real = len(items) - len(at)
     if n_real > ndim:
         raise IndexSelectionError(
             f"too many indices for array: array is {ndim}-dimensional, but {n_real} were indexed"
         )
     fill = (slice(None),) * (ndim - n_real)
-    if n_ellipsis:
-        at = items.index(Ellipsis)
-        return items[:at] + fill + items[at + 1 :]
+    if at:
+        return items[: at[0]] + fill + items[at[0] + 1 :]
     return items + fill
 
 

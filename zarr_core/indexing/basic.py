@@ -85,7 +85,10 @@ class BasicIndexer(ProductIndexer):
         shape, chunks = check_grid(shape, chunks)
         items = expand_ellipsis(selection, len(shape))
         super().__init__(
-            [basic_dim_indexer(item, n, c, dim) for dim, (item, n, c) in enumerate(zip(items, shape, chunks))]
+            [
+                basic_dim_indexer(item, n, c, dim)
+                for dim, (item, n, c) in enumerate(zip(items, shape, chunks))
+            ]
         )
 
 

@@ -34,7 +34,9 @@ class _PointIndexer:
     drop_axes: tuple[int, ...] = ()
     is_basic = False
 
-    def _project(self, points: Sequence[np.ndarray], shape: tuple[int, ...], chunks: tuple[int, ...]) -> None:
+    def _project(
+        self, points: Sequence[np.ndarray], shape: tuple[int, ...], chunks: tuple[int, ...]
+    ) -> None:
         flat = [p.reshape(-1) for p in points]
         npoints = flat[0].size if flat else 0
         self.out_shape = (npoints,)
@@ -44,7 +46,9 @@ class _PointIndexer:
         if npoints == 0:
             self.nchunks = 0
             return
-        linear = np.ravel_multi_index([f // c for f, c in zip(flat, chunks)], grid_shape(shape, chunks))
+        linear = np.ravel_multi_index(
+            [f // c for f, c in zip(flat, chunks)], grid_shape(shape, chunks)
+        )
         if npoints > 1 and np.any(linear[1:] < linear[:-1]):
             # stable, so that among duplicate points the last one written wins, as in NumPy
             order = np.argsort(linear, kind="stable")
@@ -108,7 +112,9 @@ class CoordinateIndexer(_PointIndexer):
                 f"coordinate selection needs one integer array per dimension: the array is "
                 f"{ndim}-dimensional but {len(items)} were given"
             )
-        arrays = [_coordinate_array(item, n, dim) for dim, (item, n) in enumerate(zip(items, shape))]
+        arrays = [
+            _coordinate_array(item, n, dim) for dim, (item, n) in enumerate(zip(items, shape))
+        ]
         try:
             arrays = np.broadcast_arrays(*arrays)
         except ValueError:

@@ -26,10 +26,6 @@ _INDEXERS = {
 }
 
 
-def _is_simple(item: Any) -> bool:
-    return item is Ellipsis or item is None or isinstance(item, slice) or is_integer(item)
-
-
 def classify_selection(
     selection: Any, shape: Sequence[int]
 ) -> Literal["basic", "orthogonal", "coordinate", "mask"]:
@@ -65,18 +61,20 @@ def classify_selection(
     """
     if isinstance(selection, tuple) and len(selection) == 1:
         selection = selection[0]
-    if isinstance(selection, tuple):
-        items = selection
-    else:
-        items = (selection,)
+    items = selection if isinstance(selection, tuple) else (selection,)
+    kinds = []
     arrays = []
     for item in items:
-        if _is_simple(item):
-            continue
-        arr = as_index_array(item)
-        if arr is None:
-            return "basic"
-        arrays.append(arr)
+        if is_integer(item):
+            kinds.append("int")
+        elif item is Ellipsis or item is None or isinstance(item, slice):
+            kinds.append("slice")
+        else:
+            arr = as_index_array(item)
+            if arr is None:
+                return "basic"
+            kinds.append("bool" if arr.dtype == bool else "array")
+            arrays.append(arr)
     if not arrays:
         return "basic"
     ndim = len(shape)
@@ -93,11 +91,8 @@ def classify_selection(
             f"{ndim}-dimensional array; use .vindex[...] with one array per dimension"
         )
     one_per_dim = len(items) == ndim
-    if one_per_dim and all(is_integer(i) for i in items if not isinstance(i, (list, type(arr)))):
-        if all(a.dtype != bool for a in arrays) and not any(
-            i is Ellipsis or i is None or isinstance(i, slice) for i in items
-        ):
-            return "coordinate"
+    if one_per_dim and "slice" not in kinds and "bool" not in kinds:
+        return "coordinate"
     if len(arrays) == 1 or (one_per_dim and len(arrays) == ndim):
         return "orthogonal"
     raise IndexSelectionError(
@@ -106,16 +101,14 @@ def classify_selection(
     )
 
 
-def classify_vindex(selection: Any, shape: Sequence[int]) -> Literal["coordinate", "mask"]:
+def classify_vindex(selection: Any) -> Literal["coordinate", "mask"]:
     """Choose the mode of a ``vindex`` selection: a single boolean array is a mask.
 
     Parameters
     ----------
     selection : any
-        The ``vindex`` selection, fields removed.
-    shape : sequence of int
-        The array shape (unused by the rule, accepted for symmetry with
-        `classify_selection`).
+        The ``vindex`` selection, fields removed. A boolean array of the wrong shape is
+        still classified as a mask, so that `MaskIndexer` reports the mismatch.
 
     Returns
     -------
@@ -128,7 +121,9 @@ def classify_vindex(selection: Any, shape: Sequence[int]) -> Literal["coordinate
     return "mask" if arr is not None and arr.dtype == bool else "coordinate"
 
 
-def make_indexer(mode: Mode, selection: Any, shape: Sequence[int], chunks: Sequence[int]) -> Indexer:
+def make_indexer(
+    mode: Mode, selection: Any, shape: Sequence[int], chunks: Sequence[int]
+) -> Indexer:
     """Build the indexer of a mode.
 
     Parameters

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 __all__ = ["check_grid", "grid_shape", "chunk_extent"]
 
 
-def check_grid(shape: Sequence[int], chunks: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def check_grid(
+    shape: Sequence[int], chunks: Sequence[int]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Validate an array shape and its chunk shape.
 
     Parameters

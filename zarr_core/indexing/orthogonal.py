@@ -58,7 +58,10 @@ class OrthogonalIndexer(ProductIndexer):
     def __init__(self, selection: Any, shape: Sequence[int], chunks: Sequence[int]):
         shape, chunks = check_grid(shape, chunks)
         items = expand_ellipsis(selection, len(shape))
-        dims = [_dim_indexer(item, n, c, dim) for dim, (item, n, c) in enumerate(zip(items, shape, chunks))]
+        dims = [
+            _dim_indexer(item, n, c, dim)
+            for dim, (item, n, c) in enumerate(zip(items, shape, chunks))
+        ]
         super().__init__(dims)
         n_arrays = sum(isinstance(d, IntArrayDimIndexer) for d in dims)
         self.is_basic = n_arrays == 0

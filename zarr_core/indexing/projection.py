@@ -110,8 +110,8 @@ def is_total_slice(chunk_selection: Any, chunk_shape: Sequence[int]) -> bool:
         return False
     for item, n in zip(items, chunk_shape):
         if isinstance(item, slice):
-            start, stop, step = item.indices(n)
-            if abs(step) != 1 or len(range(start, stop, step)) != n:
+            # n distinct in-range positions cover the dimension, whatever the step
+            if len(range(*item.indices(n))) != n:
                 return False
         elif not (is_integer(item) and n == 1):
             return False
@@ -124,7 +124,7 @@ def expand_for_write(value_piece: Any, drop_axes: tuple[int, ...]) -> np.ndarray
     Parameters
     ----------
     value_piece : array-like
-        ``value[out_selection]`` for one projection.
+        ``value[out_selection]`` for one projection, or a scalar (returned as is).
     drop_axes : tuple of int
         ``indexer.drop_axes``.
 
@@ -134,6 +134,7 @@ def expand_for_write(value_piece: Any, drop_axes: tuple[int, ...]) -> np.ndarray
         `value_piece` with length-1 axes at `drop_axes`, ready for
         ``chunk[chunk_selection] = ...``.
     """
-    if not drop_axes:
+    if not drop_axes or np.ndim(value_piece) == 0:
+        # a scalar broadcasts to the chunk selection as it is
         return value_piece
     return np.expand_dims(np.asarray(value_piece), drop_axes)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs (core, every plugin, test tools, servers) into
+# ./.venv and run the whole suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_env.sh
+
+ensure_venv
+install_project ".[test]" all
+"$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
+"$VENV/bin/python" -m pytest tests plugins/*/tests docs "$@"

@@ -1,0 +1,61 @@
+"""Shared fixtures for the core test suite."""
+
+from __future__ import annotations
+
+import urllib.request
+import uuid
+
+import pytest
+
+# --- S3 (moto) ---
+# A real S3 endpoint: moto's server in a thread on a free loopback port, shared by the
+# session. Each test that asks for `s3_bucket` gets the server reset and a new bucket.
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """URL of a moto S3 server on 127.0.0.1 (skips the test if moto is not installed)."""
+    server_module = pytest.importorskip("moto.server")
+    pytest.importorskip("s3fs")
+    with pytest.MonkeyPatch.context() as mp:
+        # Credentials and region through the environment: a region in client_kwargs makes
+        # s3fs send a LocationConstraint that moto (like S3) rejects for us-east-1.
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            mp.delenv(name, raising=False)
+        server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def s3_storage_options(s3_endpoint):
+    """fsspec/s3fs options for the moto server (no instance or listings cache)."""
+    return {
+        "key": "testing",
+        "secret": "testing",
+        "client_kwargs": {"endpoint_url": s3_endpoint},
+        "skip_instance_cache": True,
+        "use_listings_cache": False,
+    }
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, s3_storage_options):
+    """A new, empty bucket on a freshly reset moto server; yields its name."""
+    import s3fs
+
+    request = urllib.request.Request(f"{s3_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    bucket = f"zarr-core-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem(**s3_storage_options).mkdir(bucket)
+    return bucket
+
+
+# --- end S3 (moto) ---

@@ -1,0 +1,464 @@
+"""Groups: nodes that contain arrays and other groups, in either Zarr format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from zarr_core.array import Array, InfoReport
+from zarr_core.attrs import Attributes
+from zarr_core.errors import ContainsArrayError, ContainsGroupError, ReadOnlyError
+from zarr_core.node import (
+    ZARR_JSON,
+    ZARRAY,
+    ZGROUP,
+    NodeMetadata,
+    check_no_node,
+    load_node,
+    require_parent_groups,
+    write_group_metadata,
+)
+from zarr_core.storage.base import Store
+from zarr_core.storage.keys import join_path, normalize_path
+
+__all__ = ["Group"]
+
+
+class Group:
+    """A Zarr group: a mapping from child names to arrays and groups.
+
+    Usually obtained from :func:`zarr_core.group` or :func:`zarr_core.open_group`.
+
+    Parameters
+    ----------
+    store
+        The store holding the hierarchy.
+    path
+        Path of the group inside the store.
+    read_only
+        Refuse writes to this group, its attributes and nodes reached through it.
+    chunk_store
+        Separate store for the chunks of arrays reached through this group.
+    cache_attrs
+        Keep attributes in memory (see :class:`~zarr_core.attrs.Attributes`).
+    synchronizer
+        Passed to arrays reached through this group and used for attribute updates.
+    zarr_format
+        Expect this format; ``None`` detects it.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        path: str = "",
+        read_only: bool = False,
+        chunk_store: Store | None = None,
+        cache_attrs: bool = True,
+        synchronizer: Any = None,
+        zarr_format: int | None = None,
+        _node: NodeMetadata | None = None,
+    ):
+        self._store = store
+        self._path = normalize_path(path)
+        self._read_only = bool(read_only) or store.read_only
+        self._chunk_store = chunk_store
+        self._synchronizer = synchronizer
+        self._node = _node or load_node(store, self._path, zarr_format, expect="group")
+        self._attrs = Attributes(self, cache=cache_attrs)
+
+    # -- properties ---------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def chunk_store(self) -> Store:
+        return self._chunk_store if self._chunk_store is not None else self._store
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def name(self) -> str:
+        return "/" + self._path
+
+    @property
+    def basename(self) -> str:
+        return self._path.rsplit("/", 1)[-1]
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def zarr_format(self) -> int:
+        return self._node.zarr_format
+
+    @property
+    def attrs(self) -> Attributes:
+        return self._attrs
+
+    @property
+    def synchronizer(self) -> Any:
+        return self._synchronizer
+
+    def _check_writable(self) -> None:
+        if self._read_only:
+            raise ReadOnlyError(f"group {self.name!r}")
+
+    # -- children -----------------------------------------------------------------------
+    def _child_path(self, name: str) -> str:
+        return join_path(self._path, normalize_path(name))
+
+    def _children(self) -> list[tuple[str, str]]:
+        """``(name, kind)`` of each child node, from one listing and one batched read."""
+        names = self._store.listdir(self._path)
+        keys = [join_path(self._path, n, d) for n in names for d in (ZARR_JSON, ZARRAY, ZGROUP)]
+        docs = self._store.getitems(keys)
+        children = []
+        for name in names:
+            v3 = docs.get(join_path(self._path, name, ZARR_JSON))
+            if v3 is not None and self.zarr_format == 3:
+                try:
+                    kind = json.loads(v3).get("node_type")
+                except ValueError:
+                    continue
+                if kind in ("array", "group"):
+                    children.append((name, kind))
+            elif self.zarr_format == 2:
+                if join_path(self._path, name, ZARRAY) in docs:
+                    children.append((name, "array"))
+                elif join_path(self._path, name, ZGROUP) in docs:
+                    children.append((name, "group"))
+        return children
+
+    def _open_child(self, path: str, node: NodeMetadata) -> Array | Group:
+        if node.kind == "array":
+            return Array(
+                self._store,
+                path,
+                read_only=self._read_only,
+                chunk_store=self._chunk_store,
+                synchronizer=self._synchronizer,
+                _node=node,
+            )
+        return Group(
+            self._store,
+            path,
+            read_only=self._read_only,
+            chunk_store=self._chunk_store,
+            cache_attrs=self._attrs._cache,
+            synchronizer=self._synchronizer,
+            _node=node,
+        )
+
+    def __getitem__(self, item: str) -> Array | Group:
+        path = self._child_path(item)
+        try:
+            node = load_node(self._store, path, self.zarr_format)
+        except KeyError:
+            raise KeyError(item) from None
+        return self._open_child(path, node)
+
+    def __contains__(self, item: object) -> bool:
+        try:
+            self[item]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(name for name, _ in self._children())
+
+    def __len__(self) -> int:
+        return len(self._children())
+
+    def keys(self) -> Iterator[str]:
+        return iter(self)
+
+    def items(self) -> Iterator[tuple[str, Array | Group]]:
+        for name in self:
+            yield name, self[name]
+
+    def values(self) -> Iterator[Array | Group]:
+        for _, node in self.items():
+            yield node
+
+    def group_keys(self) -> Iterator[str]:
+        return iter(n for n, kind in self._children() if kind == "group")
+
+    def groups(self) -> Iterator[tuple[str, Group]]:
+        for name in self.group_keys():
+            yield name, self[name]  # type: ignore[misc]
+
+    def array_keys(self, recurse: bool = False) -> Iterator[str]:
+        for name, _ in self.arrays(recurse=recurse):
+            yield name
+
+    def arrays(self, recurse: bool = False) -> Iterator[tuple[str, Array]]:
+        for name, kind in self._children():
+            if kind == "array":
+                yield name, self[name]  # type: ignore[misc]
+            elif recurse:
+                yield from self[name].arrays(recurse=True)  # type: ignore[union-attr]
+
+    def __delitem__(self, item: str) -> None:
+        self._check_writable()
+        path = self._child_path(item)
+        if item not in self:
+            raise KeyError(item)
+        self._store.rmdir(path)
+        if self._chunk_store is not None:
+            self._chunk_store.rmdir(path)
+
+    def __getattr__(self, name: str) -> Any:
+        # h5py-style attribute access to children (g.foo), as zarr-python 2 offers.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # -- visiting -----------------------------------------------------------------------
+    def visitvalues(self, func: Callable[[Array | Group], Any]) -> Any:
+        """Call ``func(node)`` on every descendant until it returns something not None."""
+        for _, node in self.items():
+            result = func(node)
+            if result is not None:
+                return result
+            if isinstance(node, Group):
+                result = node.visitvalues(func)
+                if result is not None:
+                    return result
+        return None
+
+    def visit(self, func: Callable[[str], Any]) -> Any:
+        """Call ``func(relative_path)`` on every descendant."""
+        base = len(self._path) + 1 if self._path else 0
+        return self.visitvalues(lambda node: func(node.path[base:]))
+
+    visitkeys = visit
+
+    def visititems(self, func: Callable[[str, Array | Group], Any]) -> Any:
+        """Call ``func(relative_path, node)`` on every descendant."""
+        base = len(self._path) + 1 if self._path else 0
+        return self.visitvalues(lambda node: func(node.path[base:], node))
+
+    def tree(self, expand: bool = False, level: int | None = None) -> TreeView:
+        """A printable tree of the hierarchy below this group."""
+        return TreeView(self, expand=expand, level=level)
+
+    # -- creating children --------------------------------------------------------------
+    def create_group(self, name: str, overwrite: bool = False) -> Group:
+        """Create a child group (error if a node exists there, unless ``overwrite``)."""
+        self._check_writable()
+        path = self._child_path(name)
+        if overwrite:
+            self._store.rmdir(path)
+        else:
+            check_no_node(self._store, path)
+        require_parent_groups(self._store, path, self.zarr_format)
+        write_group_metadata(self._store, path, self.zarr_format)
+        return self[name]  # type: ignore[return-value]
+
+    def require_group(self, name: str, overwrite: bool = False) -> Group:
+        """Return the child group ``name``, creating it if needed."""
+        path = self._child_path(name)
+        try:
+            node = load_node(self._store, path, self.zarr_format)
+        except KeyError:
+            return self.create_group(name)
+        if node.kind != "group":
+            if not overwrite:
+                raise ContainsArrayError(path)
+            return self.create_group(name, overwrite=True)
+        return self._open_child(path, node)  # type: ignore[return-value]
+
+    def create_groups(self, *names: str, **kwargs: Any) -> tuple[Group, ...]:
+        return tuple(self.create_group(n, **kwargs) for n in names)
+
+    def require_groups(self, *names: str) -> tuple[Group, ...]:
+        return tuple(self.require_group(n) for n in names)
+
+    def _create_array(self, factory: str, name: str, *args: Any, **kwargs: Any) -> Array:
+        self._check_writable()
+        from zarr_core import creation
+
+        kwargs.setdefault("zarr_format", self.zarr_format)
+        kwargs.setdefault("synchronizer", self._synchronizer)
+        if self._chunk_store is not None:
+            kwargs.setdefault("chunk_store", self._chunk_store)
+        return getattr(creation, factory)(*args, store=self._store, path=self._child_path(name), **kwargs)
+
+    def create(self, name: str, **kwargs: Any) -> Array:
+        return self._create_array("create", name, **kwargs)
+
+    def create_dataset(self, name: str, **kwargs: Any) -> Array:
+        """h5py-compatible: ``data=`` initialises the array, ``shape``/``dtype`` from it."""
+        data = kwargs.pop("data", None)
+        if data is not None:
+            return self._create_array("array", name, data, **kwargs)
+        return self._create_array("create", name, **kwargs)
+
+    def require_dataset(self, name: str, shape: Any, dtype: Any = None, exact: bool = False, **kwargs: Any) -> Array:
+        """Open the child array ``name`` if compatible with ``shape``/``dtype``, else create it."""
+        import numpy as np
+
+        path = self._child_path(name)
+        try:
+            node = load_node(self._store, path, self.zarr_format)
+        except KeyError:
+            return self.create_dataset(name, shape=shape, dtype=dtype, **kwargs)
+        if node.kind != "array":
+            raise ContainsGroupError(path)
+        array = self._open_child(path, node)
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if array.shape != shape:
+            raise TypeError(f"shapes do not match: existing {array.shape} vs requested {shape}")
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if exact and array.dtype != dtype:
+                raise TypeError(f"dtypes do not match exactly: existing {array.dtype} vs {dtype}")
+            if not exact and not np.can_cast(dtype, array.dtype):
+                raise TypeError(f"dtypes are not compatible: existing {array.dtype} vs {dtype}")
+        return array  # type: ignore[return-value]
+
+    def empty(self, name: str, **kwargs: Any) -> Array:
+        return self._create_array("empty", name, **kwargs)
+
+    def zeros(self, name: str, **kwargs: Any) -> Array:
+        return self._create_array("zeros", name, **kwargs)
+
+    def ones(self, name: str, **kwargs: Any) -> Array:
+        return self._create_array("ones", name, **kwargs)
+
+    def full(self, name: str, fill_value: Any, **kwargs: Any) -> Array:
+        return self._create_array("full", name, fill_value=fill_value, **kwargs)
+
+    def array(self, name: str, data: Any, **kwargs: Any) -> Array:
+        return self._create_array("array", name, data, **kwargs)
+
+    def empty_like(self, name: str, data: Any, **kwargs: Any) -> Array:
+        return self._create_array("empty_like", name, data, **kwargs)
+
+    def zeros_like(self, name: str, data: Any, **kwargs: Any) -> Array:
+        return self._create_array("zeros_like", name, data, **kwargs)
+
+    def ones_like(self, name: str, data: Any, **kwargs: Any) -> Array:
+        return self._create_array("ones_like", name, data, **kwargs)
+
+    def full_like(self, name: str, data: Any, **kwargs: Any) -> Array:
+        return self._create_array("full_like", name, data, **kwargs)
+
+    def move(self, source: str, dest: str) -> None:
+        """Move a child node (and everything under it) to another path in this group."""
+        self._check_writable()
+        src, dst = self._child_path(source), self._child_path(dest)
+        if source not in self:
+            raise KeyError(source)
+        check_no_node(self._store, dst)
+        require_parent_groups(self._store, dst, self.zarr_format)
+        self._store.rename(src, dst)
+        if self._chunk_store is not None:
+            self._chunk_store.rename(src, dst)
+
+    # -- information and lifecycle ------------------------------------------------------
+    def info_items(self) -> list[tuple[str, str]]:
+        children = self._children()
+        arrays = sorted(n for n, k in children if k == "array")
+        groups = sorted(n for n, k in children if k == "group")
+        items = [
+            ("Name", self.name),
+            ("Type", f"zarr_core.Group (Zarr format {self.zarr_format})"),
+            ("Read-only", str(self._read_only)),
+            ("Store type", f"{type(self._store).__module__}.{type(self._store).__name__}"),
+            ("No. members", str(len(children))),
+            ("No. arrays", str(len(arrays))),
+            ("No. groups", str(len(groups))),
+        ]
+        if arrays:
+            items.append(("Arrays", ", ".join(arrays)))
+        if groups:
+            items.append(("Groups", ", ".join(groups)))
+        return items
+
+    @property
+    def info(self) -> InfoReport:
+        return InfoReport(self.info_items())
+
+    def __enter__(self) -> Group:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._store.close()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Group) and self._store == other._store and self._path == other._path
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<zarr_core.Group {self.name!r}{' read-only' if self._read_only else ''}>"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "store": self._store,
+            "path": self._path,
+            "read_only": self._read_only,
+            "chunk_store": self._chunk_store,
+            "cache_attrs": self._attrs._cache,
+            "synchronizer": self._synchronizer,
+            "zarr_format": self.zarr_format,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+
+class TreeView:
+    """Unicode rendering of a hierarchy; also renders as nested HTML lists in notebooks."""
+
+    def __init__(self, group: Group, expand: bool = False, level: int | None = None):
+        self.group = group
+        self.expand = expand
+        self.level = level
+
+    def _nodes(self, group: Group, depth: int) -> list[tuple[str, Any, list]]:
+        if self.level is not None and depth >= self.level:
+            return []
+        out = []
+        for name in sorted(group):
+            node = group[name]
+            if isinstance(node, Group):
+                out.append((name, None, self._nodes(node, depth + 1)))
+            else:
+                out.append((f"{name} {node.shape} {node.dtype}", node, []))
+        return out
+
+    def __repr__(self) -> str:
+        lines = [self.group.name if self.group.path else "/"]
+
+        def render(nodes: list, prefix: str) -> None:
+            for i, (label, _, children) in enumerate(nodes):
+                last = i == len(nodes) - 1
+                lines.append(f"{prefix}{'└── ' if last else '├── '}{label}")
+                render(children, prefix + ("    " if last else "│   "))
+
+        render(self._nodes(self.group, 0), " ")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        def render(nodes: list) -> str:
+            items = "".join(
+                f"<li>{html.escape(label)}{render(children) if children else ''}</li>"
+                for label, _, children in nodes
+            )
+            return f"<ul>{items}</ul>"
+
+        root = html.escape(self.group.name)
+        return f"<div class='zarr-core-tree'>{root}{render(self._nodes(self.group, 0))}</div>"

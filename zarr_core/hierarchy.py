@@ -1,0 +1,138 @@
+"""Opening and creating groups, and ``open`` for whatever node is there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zarr_core.array import Array
+from zarr_core.creation import _prepare_target, open_array
+from zarr_core.errors import ContainsArrayError, GroupNotFoundError
+from zarr_core.group import Group
+from zarr_core.node import check_no_node, load_node, node_kind, require_parent_groups, write_group_metadata
+from zarr_core.storage.resolve import resolve
+
+__all__ = ["group", "open_group", "open"]
+
+
+def _new_group(store, path, fmt, overwrite, chunk_store, attributes=None) -> None:
+    if overwrite:
+        store.rmdir(path)
+        if chunk_store is not None:
+            chunk_store.rmdir(path)
+    else:
+        check_no_node(store, path)
+    require_parent_groups(store, path, fmt)
+    write_group_metadata(store, path, fmt, attributes)
+
+
+def group(
+    store: Any = None,
+    overwrite: bool = False,
+    chunk_store: Any = None,
+    cache_attrs: bool = True,
+    synchronizer: Any = None,
+    path: str | None = None,
+    zarr_format: int | None = None,
+    zarr_version: int | None = None,
+    storage_options: dict | None = None,
+    attributes: dict | None = None,
+) -> Group:
+    """Open the group at ``path``, creating it (and missing parents) if needed.
+
+    With ``overwrite=True`` anything at ``path`` is deleted first.
+    """
+    target, full_path, fmt, pinned = _prepare_target(store, path, "a", storage_options, zarr_format, zarr_version)
+    chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
+    kind, found = node_kind(target, full_path)
+    explicit = zarr_format or zarr_version or pinned
+    if overwrite or kind is None or (explicit is not None and found != explicit):
+        _new_group(target, full_path, fmt, overwrite or kind is not None, chunk_store_obj, attributes)
+    elif kind == "array":
+        raise ContainsArrayError(full_path)
+    return Group(
+        target,
+        full_path,
+        chunk_store=chunk_store_obj,
+        cache_attrs=cache_attrs,
+        synchronizer=synchronizer,
+        zarr_format=None if overwrite or kind is None else found,
+    )
+
+
+def open_group(
+    store: Any = None,
+    mode: str = "a",
+    cache_attrs: bool = True,
+    synchronizer: Any = None,
+    path: str | None = None,
+    chunk_store: Any = None,
+    storage_options: dict | None = None,
+    zarr_format: int | None = None,
+    zarr_version: int | None = None,
+    attributes: dict | None = None,
+) -> Group:
+    """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``)."""
+    if mode not in ("r", "r+", "a", "w", "w-", "x"):
+        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
+    target, full_path, fmt, pinned = _prepare_target(store, path, mode, storage_options, zarr_format, zarr_version)
+    chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
+    explicit = zarr_format or zarr_version or pinned
+    if mode in ("r", "r+", "a"):
+        kind, found = node_kind(target, full_path)
+        if kind == "array":
+            raise ContainsArrayError(full_path)
+        if kind == "group" and (explicit is None or found == explicit):
+            return Group(
+                target,
+                full_path,
+                read_only=mode == "r",
+                chunk_store=chunk_store_obj,
+                cache_attrs=cache_attrs,
+                synchronizer=synchronizer,
+                _node=load_node(target, full_path, found, expect="group"),
+            )
+        if mode in ("r", "r+"):
+            raise GroupNotFoundError(full_path)
+    _new_group(target, full_path, fmt, mode == "w", chunk_store_obj, attributes)
+    return Group(
+        target, full_path, chunk_store=chunk_store_obj, cache_attrs=cache_attrs, synchronizer=synchronizer,
+        zarr_format=fmt,
+    )
+
+
+def open(store: Any = None, mode: str = "a", path: str | None = None, **kwargs: Any) -> Array | Group:  # noqa: A001
+    """Open the array or group at ``path`` (creating per ``mode``).
+
+    With nothing there, mode ``a``/``w``/``w-`` creates an array when ``shape`` is given
+    and a group otherwise.
+    """
+    storage_options = kwargs.pop("storage_options", None)
+    resolved = resolve(store, mode=mode, storage_options=storage_options)
+    from zarr_core.storage.keys import join_path, normalize_path
+
+    full_path = join_path(resolved.path, normalize_path(path))
+    if resolved.zarr_format is not None:
+        kwargs.setdefault("zarr_format", resolved.zarr_format)
+    if mode in ("r", "r+", "a"):
+        kind, _ = node_kind(resolved.store, full_path)
+        if kind == "array":
+            return open_array(resolved.store, mode=mode, path=full_path, **kwargs)
+        if kind == "group":
+            return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
+        if mode in ("r", "r+"):
+            from zarr_core.errors import PathNotFoundError
+
+            raise PathNotFoundError(full_path)
+    if "shape" in kwargs:
+        return open_array(resolved.store, mode=mode, path=full_path, **kwargs)
+    return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
+
+
+_GROUP_ARGS = {"cache_attrs", "synchronizer", "chunk_store", "zarr_format", "zarr_version", "attributes"}
+
+
+def _group_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(kwargs) - _GROUP_ARGS
+    if unknown:
+        raise TypeError(f"arguments {sorted(unknown)} apply to arrays, but a group is being opened")
+    return kwargs

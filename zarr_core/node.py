@@ -1,0 +1,263 @@
+"""Reading and writing node documents (arrays and groups) in either Zarr format.
+
+One ``getitems`` call fetches every document a node might have (``zarr.json``,
+``.zarray``, ``.zgroup``, ``.zattrs``), so opening a node costs one store round trip
+whatever its format.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from zarr_core.errors import (
+    ArrayNotFoundError,
+    ContainsArrayError,
+    ContainsGroupError,
+    GroupNotFoundError,
+    MetadataError,
+    PathNotFoundError,
+)
+from zarr_core.metadata import (
+    ArrayMetadataV2,
+    GroupMetadataV2,
+    GroupMetadataV3,
+    parse_node_v3,
+)
+from zarr_core.storage.base import Store
+from zarr_core.storage.keys import join_path
+
+__all__ = [
+    "NodeMetadata",
+    "load_node",
+    "node_kind",
+    "write_array_metadata",
+    "write_group_metadata",
+    "require_parent_groups",
+    "check_no_node",
+]
+
+ZARR_JSON = "zarr.json"
+ZARRAY = ".zarray"
+ZGROUP = ".zgroup"
+ZATTRS = ".zattrs"
+_ALL = (ZARR_JSON, ZARRAY, ZGROUP, ZATTRS)
+
+
+@dataclass
+class NodeMetadata:
+    """A parsed node document plus what the array engine derives from it once."""
+
+    kind: Literal["array", "group"]
+    meta: Any
+
+    @property
+    def zarr_format(self) -> int:
+        return self.meta.zarr_format
+
+    # -- array-only helpers ---------------------------------------------------------------
+    def pipeline(self, allow_pickle: bool | None = None) -> Any:
+        from zarr_core.codecs import ChunkSpec, CodecPipeline
+
+        meta = self.meta
+        spec = ChunkSpec(tuple(meta.chunks), meta.dtype, self.fill_for_memory, self.object_kind)
+        if meta.zarr_format == 2:
+            return CodecPipeline.from_v2(
+                meta.compressor, meta.filters, spec, order=meta.order, allow_pickle=allow_pickle
+            )
+        return CodecPipeline.from_v3(meta.codecs, spec, allow_pickle=allow_pickle)
+
+    @property
+    def object_kind(self) -> str | None:
+        return getattr(self.meta, "object_kind", None)
+
+    @property
+    def fill_for_memory(self) -> Any:
+        """The fill value to put in memory: ``null`` (v2) reads as zero, as other readers do."""
+        fill = self.meta.fill_value
+        if fill is not None:
+            return fill
+        if self.meta.dtype.kind == "O":
+            return "" if self.object_kind == "string" else (b"" if self.object_kind == "bytes" else 0)
+        return np.zeros((), dtype=self.meta.dtype)[()]
+
+    @property
+    def order(self) -> str:
+        if self.meta.zarr_format == 2:
+            return self.meta.order
+        for codec in self.meta.codecs:
+            if codec["name"] == "transpose":
+                perm = list(codec.get("configuration", {}).get("order", []))
+                return "F" if perm == list(range(len(perm)))[::-1] and len(perm) > 1 else "C"
+        return "C"
+
+    @property
+    def compressor(self) -> Any:
+        """v2: the numcodecs compressor object; v3: the first bytes-to-bytes codec's JSON."""
+        if self.meta.zarr_format == 2:
+            if self.meta.compressor is None:
+                return None
+            import numcodecs
+
+            return numcodecs.get_codec(dict(self.meta.compressor))
+        from zarr_core.codecs import codec_kind
+
+        for codec in self.meta.codecs:
+            if codec_kind(codec["name"]) == "bytes_to_bytes":
+                return codec
+        return None
+
+    @property
+    def filters(self) -> Any:
+        if self.meta.zarr_format == 2:
+            if not self.meta.filters:
+                return None
+            import numcodecs
+
+            return [numcodecs.get_codec(dict(f)) for f in self.meta.filters]
+        from zarr_core.codecs import codec_kind
+
+        return [c for c in self.meta.codecs if codec_kind(c["name"]) == "array_to_array"] or None
+
+    def chunk_key(self, coords: tuple[int, ...]) -> str:
+        return self.meta.chunk_key_encoding.encode(coords)
+
+    def with_shape(self, shape: tuple[int, ...]) -> NodeMetadata:
+        return NodeMetadata(self.kind, replace(self.meta, shape=tuple(shape)))
+
+    def metadata_keys(self, path: str) -> list[str]:
+        names = (ZARRAY, ZATTRS) if self.zarr_format == 2 else (ZARR_JSON,)
+        return [join_path(path, n) for n in names]
+
+
+def _fetch(store: Store, path: str) -> dict[str, bytes]:
+    docs = store.getitems([join_path(path, n) for n in _ALL])
+    prefix = len(path) + 1 if path else 0
+    return {k[prefix:]: v for k, v in docs.items()}
+
+
+def node_kind(store: Store, path: str) -> tuple[str | None, int | None]:
+    """``("array"|"group"|None, format)`` of the node at ``path``, from one batched read."""
+    docs = _fetch(store, path)
+    return _kind(docs, path)
+
+
+def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
+    if ZARR_JSON in docs:
+        try:
+            node_type = json.loads(docs[ZARR_JSON]).get("node_type")
+        except (ValueError, AttributeError) as exc:
+            raise MetadataError(f"not valid JSON: {exc}", key=join_path(path, ZARR_JSON)) from exc
+        if node_type in ("array", "group"):
+            return node_type, 3
+        raise MetadataError(
+            f"node_type must be 'array' or 'group', got {node_type!r}",
+            key=join_path(path, ZARR_JSON),
+            field="node_type",
+        )
+    if ZARRAY in docs:
+        return "array", 2
+    if ZGROUP in docs:
+        return "group", 2
+    return None, None
+
+
+def load_node(
+    store: Store,
+    path: str,
+    zarr_format: int | None = None,
+    expect: Literal["array", "group"] | None = None,
+) -> NodeMetadata:
+    """Read and parse the node at ``path`` (detecting its format unless given)."""
+    docs = _fetch(store, path)
+    if zarr_format == 2:
+        docs.pop(ZARR_JSON, None)
+    elif zarr_format == 3:
+        docs = {k: v for k, v in docs.items() if k == ZARR_JSON}
+    kind, fmt = _kind(docs, path)
+    if kind is None:
+        error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(expect, PathNotFoundError)
+        raise error(path)
+    if expect is not None and kind != expect:
+        raise (ContainsArrayError if kind == "array" else ContainsGroupError)(path)
+    if fmt == 3:
+        meta = parse_node_v3(docs[ZARR_JSON], key=join_path(path, ZARR_JSON))
+    elif kind == "array":
+        meta = ArrayMetadataV2.from_json(docs[ZARRAY], key=join_path(path, ZARRAY))
+    else:
+        meta = GroupMetadataV2.from_json(docs[ZGROUP], key=join_path(path, ZGROUP))
+    return NodeMetadata(kind, meta)
+
+
+def _current_attributes(store: Store, path: str) -> dict:
+    try:
+        return json.loads(store[join_path(path, ZARR_JSON)]).get("attributes", {})
+    except KeyError:
+        return {}
+
+
+def write_array_metadata(
+    store: Store, path: str, node: NodeMetadata, attributes: dict | None = None
+) -> None:
+    """Write an array document (and v2 ``attributes`` when given, in the same batch).
+
+    A v3 document keeps the attributes currently stored in it.
+    """
+    meta = node.meta
+    if meta.zarr_format == 2:
+        values = {join_path(path, ZARRAY): meta.to_json()}
+        if attributes:
+            values[join_path(path, ZATTRS)] = _attrs_json(attributes)
+        store.setitems(values)
+        return
+    meta = replace(meta, attributes=_current_attributes(store, path))
+    store[join_path(path, ZARR_JSON)] = meta.to_json()
+
+
+def write_group_metadata(store: Store, path: str, zarr_format: int, attributes: dict | None = None) -> None:
+    """Write a group document (and, for v2, its attributes when given)."""
+    if zarr_format == 2:
+        values = {join_path(path, ZGROUP): GroupMetadataV2().to_json()}
+        if attributes:
+            values[join_path(path, ZATTRS)] = _attrs_json(attributes)
+        store.setitems(values)
+    else:
+        store[join_path(path, ZARR_JSON)] = GroupMetadataV3(attributes=dict(attributes or {})).to_json()
+
+
+def _attrs_json(attributes: dict) -> bytes:
+    return json.dumps(attributes, indent=4, sort_keys=True).encode()
+
+
+def check_no_node(store: Store, path: str) -> None:
+    """Raise ContainsArrayError/ContainsGroupError if a node of either format exists at ``path``."""
+    kind, _ = node_kind(store, path)
+    if kind == "array":
+        raise ContainsArrayError(path)
+    if kind == "group":
+        raise ContainsGroupError(path)
+
+
+def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
+    """Write group documents for every missing ancestor of ``path`` (root included)."""
+    if not path:
+        return
+    parts = path.split("/")
+    ancestors = [""] + ["/".join(parts[:i]) for i in range(1, len(parts))]
+    keys = []
+    for ancestor in ancestors:
+        keys += [join_path(ancestor, n) for n in (ZARR_JSON, ZARRAY, ZGROUP)]
+    present = store.getitems(keys)
+    for ancestor in ancestors:
+        names = {join_path(ancestor, n) for n in (ZARR_JSON, ZARRAY, ZGROUP)}
+        found = names & set(present)
+        if not found:
+            write_group_metadata(store, ancestor, zarr_format)
+        elif join_path(ancestor, ZARRAY) in found or (
+            join_path(ancestor, ZARR_JSON) in found
+            and json.loads(present[join_path(ancestor, ZARR_JSON)]).get("node_type") == "array"
+        ):
+            raise ContainsArrayError(ancestor)
