@@ -7,5 +7,6 @@ source scripts/_env.sh
 
 ensure_venv
 install_project ".[test]" all
+ensure_peers
 "$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
 "$VENV/bin/python" -m pytest tests plugins/*/tests docs "$@"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
+import fsspec
 import pytest
 
+import zarr_core
 from zarr_core.errors import ReadOnlyError
 from zarr_core.storage import FSStore, open_store
 from zarr_core.testing import StoreTests
@@ -29,3 +33,104 @@ class TestFSStoreS3(StoreTests):
         return FSStore(
             f"s3://{self.bucket}/data.zarr", mode="r" if read_only else "w", **self.options
         )
+
+
+# -- FSStore's own parameters -------------------------------------------------------------
+def test_storage_options_reach_the_file_system(tmp_path):
+    store = FSStore(str(tmp_path / "x"), auto_mkdir=True)
+    assert store.fs.auto_mkdir is True
+    assert store.storage_options == {"auto_mkdir": True}
+
+
+def test_fs_argument():
+    fs = fsspec.filesystem("memory")
+    store = FSStore("memory://fs-argument/root", fs=fs)
+    store["a/b"] = b"1"
+    assert fs.cat("/fs-argument/root/a/b") == b"1"
+    assert FSStore("/fs-argument/root", fs=fs) == store
+    with pytest.raises(ValueError, match="either fs or storage_options"):
+        FSStore("/fs-argument/root", fs=fs, skip_instance_cache=True)
+
+
+def test_normalize_keys():
+    store = FSStore("memory://normalize/root", normalize_keys=True)
+    store["Group/ZARR.json"] = b"{}"
+    assert store.fs.cat("/normalize/root/group/zarr.json") == b"{}"
+    assert "GROUP/zarr.JSON" in store
+    assert list(store) == ["group/zarr.json"]
+    assert store.getitems(["Group/ZARR.json", "group/zarr.json"]) == {
+        "Group/ZARR.json": b"{}",
+        "group/zarr.json": b"{}",
+    }
+    assert FSStore("memory://normalize/root") != store
+
+
+def test_check_and_create(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        FSStore(str(tmp_path / "missing"), check=True)
+    FSStore(str(tmp_path / "made"), create=True, check=True)
+    assert (tmp_path / "made").is_dir()
+    FSStore(str(tmp_path / "not-made"), create=True, mode="r")
+    assert not (tmp_path / "not-made").exists()
+
+
+def test_mode_r_is_read_only():
+    FSStore("memory://mode-r/root")["k"] = b"v"
+    store = FSStore("memory://mode-r/root", mode="r")
+    assert store.read_only and "read-only" in repr(store)
+    assert store["k"] == b"v"
+    with pytest.raises(ReadOnlyError):
+        store["k"] = b"w"
+
+
+def test_separators():
+    assert FSStore("memory://sep", key_separator="/").dimension_separator == "/"
+    assert FSStore("memory://sep", dimension_separator=".").dimension_separator == "."
+    with pytest.raises(ValueError, match="disagree"):
+        FSStore("memory://sep", key_separator="/", dimension_separator=".")
+
+
+def test_fsspec_chain_url():
+    FSStore("memory://chained/root").setitems({"zarr.json": b"{}", "c/0": b"chunk"})
+    store = open_store("simplecache::memory://chained/root", mode="r")
+    assert isinstance(store, FSStore)
+    assert store.getitems(["zarr.json", "c/0", "c/1"]) == {"zarr.json": b"{}", "c/0": b"chunk"}
+    assert store.get_partial_values([("c/0", (1, 3))]) == [b"hun"]
+
+
+def test_fsmap_argument():
+    mapper = fsspec.get_mapper("memory://mapper/root")
+    mapper["k"] = b"v"
+    store = open_store(mapper)
+    assert isinstance(store, FSStore)
+    assert store["k"] == b"v"
+
+
+# -- S3 through open_store ----------------------------------------------------------------
+def test_open_store_s3_url(s3_bucket, s3_storage_options, s3_endpoint):
+    url = f"s3://{s3_bucket}/data.zarr"
+    assert zarr_core.which(url)["stages"][0]["how"] == "fsspec"
+    store = open_store(url, storage_options=s3_storage_options)
+    assert isinstance(store, FSStore)
+    assert store.fs.client_kwargs["endpoint_url"] == s3_endpoint
+    store.setitems({"zarr.json": b"{}", "c/0/0": b"0123456789"})
+    assert store.listdir("") == ["c", "zarr.json"]
+    assert store.getitems(["c/0/0", "c/0/1"]) == {"c/0/0": b"0123456789"}
+    assert store.get_partial_values([("c/0/0", (-4, None)), ("c/0/0", (20, None))]) == [
+        b"6789",
+        b"",
+    ]
+    reader = open_store(url, mode="r", storage_options=s3_storage_options)
+    assert reader.read_only and reader["zarr.json"] == b"{}"
+    assert reader == pickle.loads(pickle.dumps(store))
+
+
+def test_s3_with_fs_argument(s3_bucket, s3_storage_options):
+    import s3fs
+
+    fs = s3fs.S3FileSystem(**s3_storage_options)
+    store = FSStore(f"{s3_bucket}/root", fs=fs)
+    store["a/b"] = b"1"
+    store.rename("a", "c")
+    assert fs.cat(f"{s3_bucket}/root/c/b") == b"1"
+    assert not fs.exists(f"{s3_bucket}/root/a/b")

@@ -249,7 +249,7 @@ def block_cases(draw):
 
 def block_as_slices(items, shape, chunks):
     out = []
-    for item, n, c, nb in zip(items, shape, chunks, grid_shape(shape, chunks)):
+    for item, c, nb in zip(items, chunks, grid_shape(shape, chunks)):
         if isinstance(item, slice):
             start, stop, _ = item.indices(nb)
         else:
@@ -347,7 +347,9 @@ def test_basic_dim_indexers_describe_projections(case):
         for proj in d:
             if not d.drops:
                 # output runs are increasing step-1 slices, even for negative steps
-                assert proj.dim_out_sel.step is None and proj.dim_out_sel.start < proj.dim_out_sel.stop
+                assert (
+                    proj.dim_out_sel.step is None and proj.dim_out_sel.start < proj.dim_out_sel.stop
+                )
     if indexer.is_chunk_aligned:
         for p in indexer:
             extent = chunk_extent(p.chunk_coords, shape, chunks)
@@ -622,7 +624,9 @@ def test_grid_helpers():
 def test_normalize_integer():
     assert normalize_integer(-1, 5, 0) == 4
     assert normalize_integer(np.uint8(3), 5, 0) == 3
-    with pytest.raises(BoundsCheckError, match="index 5 is out of bounds for dimension 2 with size 5"):
+    with pytest.raises(
+        BoundsCheckError, match="index 5 is out of bounds for dimension 2 with size 5"
+    ):
         normalize_integer(5, 5, 2)
     with pytest.raises(BoundsCheckError, match="index -6 is out of bounds"):
         normalize_integer(-6, 5, 0)
@@ -639,7 +643,8 @@ def test_common_errors(cls):
     with pytest.raises(IndexSelectionError, match="single Ellipsis"):
         cls((Ellipsis, Ellipsis), (4, 4), (2, 2))
     with pytest.raises(
-        IndexSelectionError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"
+        IndexSelectionError,
+        match="too many indices for array: array is 2-dimensional, but 3 were indexed",
     ):
         cls((0, 0, 0), (4, 4), (2, 2))
     with pytest.raises(IndexSelectionError, match="too many indices.*0-dimensional, but 1"):
@@ -648,27 +653,40 @@ def test_common_errors(cls):
         cls((0, slice(None, None, 0)), (4, 4), (2, 2))
     with pytest.raises(IndexSelectionError, match="slice start in dimension 0 must be an integer"):
         cls(slice(1.5, None), (4,), (2,))
-    with pytest.raises(BoundsCheckError, match="index -5 is out of bounds for dimension 1 with size"):
+    with pytest.raises(
+        BoundsCheckError, match="index -5 is out of bounds for dimension 1 with size"
+    ):
         cls((0, -5), (4, 4), (2, 2))
 
 
 def test_basic_errors():
-    with pytest.raises(IndexSelectionError, match=r"basic indexing in dimension 1.*list \[0, 1\].*\.oindex"):
+    with pytest.raises(
+        IndexSelectionError, match=r"basic indexing in dimension 1.*list \[0, 1\].*\.oindex"
+    ):
         BasicIndexer((0, [0, 1]), (4, 4), (2, 2))
     with pytest.raises(IndexSelectionError, match="basic indexing in dimension 0.*float 1.5"):
         BasicIndexer(1.5, (4,), (2,))
     with pytest.raises(IndexSelectionError, match="basic indexing.*bool True"):
         BasicIndexer(True, (4,), (2,))
-    with pytest.raises(BoundsCheckError, match="index 4 is out of bounds for dimension 0 with size 4"):
+    with pytest.raises(
+        BoundsCheckError, match="index 4 is out of bounds for dimension 0 with size 4"
+    ):
         BasicIndexer(4, (4,), (2,))
 
 
 def test_orthogonal_errors():
-    with pytest.raises(IndexSelectionError, match=r"must be 1-dimensional.*shape \(1, 2\) in dimension 0"):
+    with pytest.raises(
+        IndexSelectionError, match=r"must be 1-dimensional.*shape \(1, 2\) in dimension 0"
+    ):
         OrthogonalIndexer(np.array([[0, 1]]), (4, 4), (2, 2))
-    with pytest.raises(IndexSelectionError, match="boolean array of length 3 does not match dimension 1 of length 4"):
+    with pytest.raises(
+        IndexSelectionError,
+        match="boolean array of length 3 does not match dimension 1 of length 4",
+    ):
         OrthogonalIndexer((slice(None), [True, False, True]), (4, 4), (2, 2))
-    with pytest.raises(BoundsCheckError, match="index 4 is out of bounds for dimension 1 with size 4"):
+    with pytest.raises(
+        BoundsCheckError, match="index 4 is out of bounds for dimension 1 with size 4"
+    ):
         OrthogonalIndexer((slice(None), [0, 4, 9]), (4, 4), (2, 2))
     with pytest.raises(BoundsCheckError, match="index -5 is out of bounds for dimension 0"):
         OrthogonalIndexer(np.array([-5, 0]), (4,), (2,))
@@ -681,7 +699,9 @@ def test_orthogonal_errors():
 
 
 def test_coordinate_errors():
-    with pytest.raises(IndexSelectionError, match="one integer array per dimension.*2-dimensional but 1"):
+    with pytest.raises(
+        IndexSelectionError, match="one integer array per dimension.*2-dimensional but 1"
+    ):
         CoordinateIndexer([0, 1], (4, 4), (2, 2))
     with pytest.raises(IndexSelectionError, match=r"could not be broadcast.*\(2,\), \(3,\)"):
         CoordinateIndexer(([0, 1], [0, 1, 2]), (4, 4), (2, 2))
@@ -689,7 +709,9 @@ def test_coordinate_errors():
         CoordinateIndexer(([0, 1], [True, False, True, True]), (4, 4), (2, 2))
     with pytest.raises(IndexSelectionError, match="coordinate indexing in dimension 1.*slice"):
         CoordinateIndexer(([0, 1], slice(None)), (4, 4), (2, 2))
-    with pytest.raises(BoundsCheckError, match="index 7 is out of bounds for dimension 0 with size 4"):
+    with pytest.raises(
+        BoundsCheckError, match="index 7 is out of bounds for dimension 0 with size 4"
+    ):
         CoordinateIndexer(([0, 7], [0, 1]), (4, 4), (2, 2))
     with pytest.raises(BoundsCheckError, match="index -9 is out of bounds for dimension 1"):
         CoordinateIndexer(([0, 1], -9), (4, 4), (2, 2))
@@ -698,7 +720,9 @@ def test_coordinate_errors():
 
 
 def test_mask_errors():
-    with pytest.raises(IndexSelectionError, match=r"mask of shape \(3,\) does not match the array shape \(4,\)"):
+    with pytest.raises(
+        IndexSelectionError, match=r"mask of shape \(3,\) does not match the array shape \(4,\)"
+    ):
         MaskIndexer(np.ones(3, dtype=bool), (4,), (2,))
     with pytest.raises(IndexSelectionError, match="needs a single boolean array.*int64"):
         MaskIndexer(np.ones(4, dtype=np.int64), (4,), (2,))
@@ -709,9 +733,13 @@ def test_mask_errors():
 
 
 def test_block_errors():
-    with pytest.raises(IndexSelectionError, match="only supports slices with step 1, got step 2 in dimension 0"):
+    with pytest.raises(
+        IndexSelectionError, match="only supports slices with step 1, got step 2 in dimension 0"
+    ):
         BlockIndexer(slice(None, None, 2), (10,), (3,))
-    with pytest.raises(BoundsCheckError, match="index 4 is out of bounds for dimension 0 with size 4"):
+    with pytest.raises(
+        BoundsCheckError, match="index 4 is out of bounds for dimension 0 with size 4"
+    ):
         BlockIndexer(4, (10,), (3,))
     with pytest.raises(IndexSelectionError, match="block indexing in dimension 0.*list"):
         BlockIndexer([0, 1], (10,), (3,))
@@ -751,14 +779,18 @@ def test_check_fields():
 
 
 def test_check_fields_errors():
-    with pytest.raises(IndexSelectionError, match=r"no field named 'qux'; the array's fields are \['foo', 'bar', 'baz'\]"):
+    with pytest.raises(
+        IndexSelectionError,
+        match=r"no field named 'qux'; the array's fields are \['foo', 'bar', 'baz'\]",
+    ):
         check_fields("qux", STRUCT)
     with pytest.raises(IndexSelectionError, match="no field named 'nope'"):
         check_fields(["foo", "nope"], STRUCT)
-    with pytest.raises(IndexSelectionError, match=r"cannot select fields 'foo'.*float64 is not structured"):
+    with pytest.raises(
+        IndexSelectionError, match=r"cannot select fields 'foo'.*float64 is not structured"
+    ):
         check_fields("foo", np.dtype("f8"))
     with pytest.raises(IndexSelectionError, match="must not repeat"):
         check_fields(["foo", "foo"], STRUCT)
     with pytest.raises(IndexSelectionError, match="string or a list of strings, got int"):
         check_fields(3, STRUCT)
-

@@ -64,11 +64,13 @@ class NodeMetadata:
 
         meta = self.meta
         spec = ChunkSpec(tuple(meta.chunks), meta.dtype, self.fill_for_memory, self.object_kind)
+        allow = bool(allow_pickle)
+        key = meta.source_key or ""
         if meta.zarr_format == 2:
             return CodecPipeline.from_v2(
-                meta.compressor, meta.filters, spec, order=meta.order, allow_pickle=allow_pickle
+                meta.compressor, meta.filters, spec, order=meta.order, allow_pickle=allow, key_hint=key
             )
-        return CodecPipeline.from_v3(meta.codecs, spec, allow_pickle=allow_pickle)
+        return CodecPipeline.from_v3(meta.codecs, spec, key, allow_pickle=allow)
 
     @property
     def object_kind(self) -> str | None:
@@ -103,12 +105,9 @@ class NodeMetadata:
             import numcodecs
 
             return numcodecs.get_codec(dict(self.meta.compressor))
-        from zarr_core.codecs import codec_kind
+        from zarr_core.codecs import BytesBytesCodec
 
-        for codec in self.meta.codecs:
-            if codec_kind(codec["name"]) == "bytes_to_bytes":
-                return codec
-        return None
+        return next(iter(self._v3_codecs(BytesBytesCodec)), None)
 
     @property
     def filters(self) -> Any:
@@ -118,9 +117,15 @@ class NodeMetadata:
             import numcodecs
 
             return [numcodecs.get_codec(dict(f)) for f in self.meta.filters]
-        from zarr_core.codecs import codec_kind
+        from zarr_core.codecs import ArrayArrayCodec
 
-        return [c for c in self.meta.codecs if codec_kind(c["name"]) == "array_to_array"] or None
+        return self._v3_codecs(ArrayArrayCodec) or None
+
+    def _v3_codecs(self, kind: type) -> list[dict]:
+        """The v3 codec documents whose class is a ``kind`` codec."""
+        from zarr_core.codecs import get_codec_class
+
+        return [c for c in self.meta.codecs if issubclass(get_codec_class(c["name"]), kind)]
 
     def chunk_key(self, coords: tuple[int, ...]) -> str:
         return self.meta.chunk_key_encoding.encode(coords)

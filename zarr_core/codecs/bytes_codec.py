@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -18,19 +19,25 @@ from zarr_core.codecs.base import (
 )
 from zarr_core.errors import CodecError
 
-__all__ = ["BytesCodec", "has_byte_order"]
+__all__ = ["BytesCodec", "endian_of"]
 
 Endian = Literal["little", "big"]
 _ORDER_CHAR = {"little": "<", "big": ">"}
+_COPY_MAX = 64 * 1024
 
 
-def has_byte_order(dtype: np.dtype) -> bool:
-    """Whether any element of ``dtype`` spans several bytes whose order matters."""
+def endian_of(dtype: np.dtype) -> Endian | None:
+    """The byte order of ``dtype``'s multi-byte elements (of its first such field for
+    structured dtypes), or ``None`` when no element has a byte order."""
     if dtype.fields is not None:
-        return any(has_byte_order(dtype.fields[name][0]) for name in dtype.names)
+        orders = (endian_of(dtype.fields[name][0]) for name in dtype.names)
+        return next((e for e in orders if e is not None), None)
     if dtype.subdtype is not None:
-        return has_byte_order(dtype.subdtype[0])
-    return dtype.byteorder != "|"
+        return endian_of(dtype.subdtype[0])
+    if dtype.byteorder == "|":
+        return None
+    big = dtype.byteorder == ">" or (dtype.byteorder == "=" and sys.byteorder == "big")
+    return "big" if big else "little"
 
 
 class BytesCodec(ArrayBytesCodec):
@@ -51,6 +58,7 @@ class BytesCodec(ArrayBytesCodec):
         if endian not in (None, "little", "big"):
             raise CodecError(f"codec 'bytes': endian must be 'little' or 'big', got {endian!r}")
         self.endian = endian
+        self._native = endian == sys.byteorder
 
     @classmethod
     def from_config(cls, configuration: Mapping[str, Any], spec: ChunkSpec) -> BytesCodec:
@@ -60,7 +68,7 @@ class BytesCodec(ArrayBytesCodec):
                 "codec 'bytes' cannot serialise object arrays; use 'vlen-utf8' or 'vlen-bytes'"
             )
         endian = configuration.get("endian")
-        if endian is None and has_byte_order(spec.dtype):
+        if endian is None and endian_of(spec.dtype) is not None:
             # Required by the spec for multi-byte types, but the legacy "structured" data
             # type was written without it, meaning little-endian.
             endian = "little"
@@ -75,13 +83,19 @@ class BytesCodec(ArrayBytesCodec):
         return n
 
     def _stored(self, dtype: np.dtype) -> np.dtype:
-        if self.endian is None:
+        if self.endian is None or (self._native and dtype.isnative):  # checked cheaply
             return dtype
         return dtype.newbyteorder(_ORDER_CHAR[self.endian])
 
     def encode(self, chunk: np.ndarray) -> BytesLike:
-        chunk = np.asarray(chunk)
-        return byte_view(np.asarray(chunk, dtype=self._stored(chunk.dtype), order="C"))
+        arr = np.asarray(chunk)
+        stored = self._stored(arr.dtype)
+        if stored is not arr.dtype and stored != arr.dtype:
+            arr = arr.astype(stored)
+        if arr.nbytes < _COPY_MAX:
+            # Copying a small chunk is cheaper than building a view; tobytes is C order.
+            return arr.tobytes()
+        return byte_view(np.asarray(arr, order="C"))
 
     def encode_batch(self, chunks: ChunkBatch) -> list[BytesLike]:
         if not isinstance(chunks, np.ndarray) or len(chunks) == 0:

@@ -39,7 +39,9 @@ _BLOSC_HEADER = 16
 
 def _check_int(codec: str, field: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise CodecError(f"codec {codec!r}: {field} must be an integer in [{lo}, {hi}], got {value!r}")
+        raise CodecError(
+            f"codec {codec!r}: {field} must be an integer in [{lo}, {hi}], got {value!r}"
+        )
     return value
 
 
@@ -96,7 +98,9 @@ class BloscCodec(BytesBytesCodec):
 
     @classmethod
     def from_config(cls, configuration: Mapping[str, Any], spec: ChunkSpec) -> BloscCodec:
-        check_config(cls.name, configuration, ("cname", "clevel", "shuffle", "typesize", "blocksize"))
+        check_config(
+            cls.name, configuration, ("cname", "clevel", "shuffle", "typesize", "blocksize")
+        )
         typesize = configuration.get("typesize") or _object_or_itemsize(spec)
         shuffle = configuration.get("shuffle", "bitshuffle" if typesize == 1 else "shuffle")
         return cls(
@@ -295,7 +299,10 @@ class ZstdCodec(BytesBytesCodec):
         return cls(configuration.get("level", 0), configuration.get("checksum", False))
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "configuration": {"level": self.level, "checksum": self.checksum}}
+        return {
+            "name": self.name,
+            "configuration": {"level": self.level, "checksum": self.checksum},
+        }
 
     def encode(self, data: BytesLike) -> BytesLike:
         return _compressor(self.level, self.checksum).compress(byte_view(data))
@@ -306,8 +313,8 @@ class ZstdCodec(BytesBytesCodec):
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         if len(datas) < 2:
             return super().encode_batch(datas)
-        views = [byte_view(d) for d in datas]
-        threads = _zstd_threads(len(views), sum(len(v) for v in views))
+        views = [d if type(d) is bytes else byte_view(d) for d in datas]
+        threads = _zstd_threads(len(views), len(views) * len(views[0]))
         frames = _compressor(self.level, self.checksum).multi_compress_to_buffer(
             views, threads=threads
         )

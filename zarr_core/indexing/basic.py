@@ -17,7 +17,7 @@ from zarr_core.indexing._normalize import (
     normalize_integer,
 )
 from zarr_core.indexing.grid import check_grid
-from zarr_core.indexing.projection import ChunkProjection
+from zarr_core.indexing.projection import ChunkProjection, make_projections
 
 __all__ = ["BasicIndexer"]
 
@@ -51,10 +51,9 @@ class ProductIndexer:
 
     def __iter__(self) -> Iterator[ChunkProjection]:
         dims = self.dim_indexers
-        # Three products of per-dimension tuples, zipped: itertools does the per-chunk
-        # work in C and the only Python call per chunk is the NamedTuple constructor.
-        return map(
-            ChunkProjection,
+        # Three products of per-dimension tuples, zipped: itertools does all the
+        # per-chunk work in C, with no Python-level call per chunk.
+        return make_projections(
             product(*[d.dim_chunk_ixs for d in dims]),
             product(*[d.dim_chunk_sels for d in dims]),
             product(*[d.dim_out_sels for d in dims if not d.drops]),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from zarr_core.errors import IndexSelectionError
+from zarr_core.indexing._dims import stable_order
 from zarr_core.indexing._normalize import (
     as_index_array,
     describe,
@@ -16,7 +18,7 @@ from zarr_core.indexing._normalize import (
     normalize_integer,
 )
 from zarr_core.indexing.grid import check_grid, grid_shape
-from zarr_core.indexing.projection import ChunkProjection
+from zarr_core.indexing.projection import ChunkProjection, make_projections
 
 __all__ = ["CoordinateIndexer", "MaskIndexer"]
 
@@ -46,30 +48,26 @@ class _PointIndexer:
         if npoints == 0:
             self.nchunks = 0
             return
-        linear = np.ravel_multi_index(
-            [f // c for f, c in zip(flat, chunks)], grid_shape(shape, chunks)
-        )
+        grid = grid_shape(shape, chunks)
+        linear = np.ravel_multi_index([f // c for f, c in zip(flat, chunks)], grid)
         if npoints > 1 and np.any(linear[1:] < linear[:-1]):
             # stable, so that among duplicate points the last one written wins, as in NumPy
-            order = np.argsort(linear, kind="stable")
+            order = stable_order(linear, math.prod(grid))
             linear = linear[order]
             flat = [f[order] for f in flat]
         else:
             order = None
         starts = [0, *(np.flatnonzero(np.diff(linear)) + 1).tolist()]
-        runs = list(zip(starts, [*starts[1:], npoints]))
+        # slicing through map() keeps the per-chunk work out of Python bytecode
+        runs = list(map(slice, starts, [*starts[1:], npoints]))
         local = [f % c for f, c in zip(flat, chunks)]
-        grid_coords = np.unravel_index(linear[starts], grid_shape(shape, chunks))
-        self._coords = list(zip(*(g.tolist() for g in grid_coords)))
-        self._sels = [tuple(arr[a:b] for arr in local) for a, b in runs]
-        if order is None:
-            self._outs = [slice(a, b) for a, b in runs]
-        else:
-            self._outs = [order[a:b] for a, b in runs]
+        self._coords = list(zip(*(g.tolist() for g in np.unravel_index(linear[starts], grid))))
+        self._sels = list(zip(*[map(arr.__getitem__, runs) for arr in local]))
+        self._outs = runs if order is None else list(map(order.__getitem__, runs))
         self.nchunks = len(runs)
 
     def __iter__(self) -> Iterator[ChunkProjection]:
-        return map(ChunkProjection, self._coords, self._sels, self._outs)
+        return make_projections(self._coords, self._sels, self._outs)
 
 
 class CoordinateIndexer(_PointIndexer):
@@ -179,5 +177,6 @@ class MaskIndexer(_PointIndexer):
             raise IndexSelectionError(
                 "mask selection is not supported on a 0-dimensional array; use [()] or [...]"
             )
-        self._project(np.nonzero(mask), shape, chunks)
+        # n-d np.nonzero is several times slower than this on large masks
+        self._project(np.unravel_index(np.flatnonzero(mask), shape), shape, chunks)
         self.shape = self.out_shape

@@ -19,7 +19,7 @@ from zarr_core.indexing._normalize import (
 )
 from zarr_core.indexing.basic import ProductIndexer, basic_dim_indexer
 from zarr_core.indexing.grid import check_grid
-from zarr_core.indexing.projection import ChunkProjection
+from zarr_core.indexing.projection import ChunkProjection, make_projections
 
 __all__ = ["OrthogonalIndexer"]
 
@@ -66,38 +66,48 @@ class OrthogonalIndexer(ProductIndexer):
         n_arrays = sum(isinstance(d, IntArrayDimIndexer) for d in dims)
         self.is_basic = n_arrays == 0
         self.drop_axes = () if self.is_basic else tuple(i for i, d in enumerate(dims) if d.drops)
-        self._chunks = chunks
-        self._use_ix = n_arrays > 1
+        kept = [d for d in dims if not d.drops]
+        # with an array index present, integers must not be advanced indices too (NumPy
+        # would move the broadcast axes): keep their axes and let the engine squeeze them
+        chunk_sels = [d.dim_chunk_sels if self.is_basic else _keep_axis(d) for d in dims]
+        out_sels = [d.dim_out_sels for d in kept]
+        if n_arrays > 1:
+            # np.ix_ only reshapes each axis' index array, so do it once per dimension
+            # rather than once per chunk; the products below then pair them up
+            chunk_sels = [
+                _ix_axis(sels, d.dim_chunk_len, axis, len(dims))
+                for axis, (sels, d) in enumerate(zip(chunk_sels, dims))
+            ]
+            if any(isinstance(s, np.ndarray) for sels in out_sels for s in sels):
+                out_sels = [
+                    _ix_axis(sels, d.nitems, axis, len(kept))
+                    for axis, (sels, d) in enumerate(zip(out_sels, kept))
+                ]
+        self._chunk_sels = chunk_sels
+        self._out_sels = out_sels
 
     def __iter__(self) -> Iterator[ChunkProjection]:
-        if self.is_basic:
-            return super().__iter__()
-        dims = self.dim_indexers
-        projections = map(
-            ChunkProjection,
-            product(*[d.dim_chunk_ixs for d in dims]),
-            product(*[_keep_axis(d) for d in dims]),
-            product(*[d.dim_out_sels for d in dims if not d.drops]),
+        return make_projections(
+            product(*[d.dim_chunk_ixs for d in self.dim_indexers]),
+            product(*self._chunk_sels),
+            product(*self._out_sels),
         )
-        return map(self._ix, projections) if self._use_ix else projections
-
-    def _ix(self, p: ChunkProjection) -> ChunkProjection:
-        chunk_sel = np.ix_(*[_as_indices(s, c) for s, c in zip(p.chunk_selection, self._chunks)])
-        out_sel = p.out_selection
-        if any(isinstance(s, np.ndarray) for s in out_sel):
-            out_sel = np.ix_(*[_as_indices(s, n) for s, n in zip(out_sel, self.shape)])
-        return ChunkProjection(p.chunk_coords, chunk_sel, out_sel)
 
 
 def _keep_axis(d: DimIndexer) -> tuple:
-    """Chunk selections of a dimension, integers turned into length-1 slices."""
+    """Chunk selections of a dimension, an integer turned into a length-1 slice."""
     if d.drops:
         return tuple(slice(i, i + 1) for i in d.dim_chunk_sels)
     return d.dim_chunk_sels
 
 
-def _as_indices(sel: slice | np.ndarray, n: int) -> np.ndarray:
-    return np.arange(*sel.indices(n)) if isinstance(sel, slice) else sel
+def _ix_axis(sels: tuple, n: int, axis: int, ndim: int) -> tuple[np.ndarray, ...]:
+    """Turn one dimension's selections into the index arrays np.ix_ would make for it."""
+    shape = [1] * ndim
+    shape[axis] = -1
+    return tuple(
+        (np.arange(*s.indices(n)) if isinstance(s, slice) else s).reshape(shape) for s in sels
+    )
 
 
 def _dim_indexer(item: Any, dim_len: int, dim_chunk_len: int, dim: int) -> DimIndexer:

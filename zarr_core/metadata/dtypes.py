@@ -120,6 +120,13 @@ def _v2_descr(value: Any) -> Any:
 
 
 def _check_sized(dtype: np.dtype, value: Any, key: str | None) -> None:
+    if dtype.fields is not None and dtype.hasobject:
+        # Their raw bytes are pointers: neither chunks nor a base64 fill value can hold them.
+        raise MetadataError(
+            f"invalid dtype {value!r}: structured dtypes cannot contain objects",
+            key=key,
+            field="dtype",
+        )
     for leaf in _leaves(dtype):
         if leaf.kind in "SUV" and leaf.itemsize == 0 and leaf.fields is None:
             raise MetadataError(

@@ -167,7 +167,7 @@ def _fixed_bytes(raw: bytes, value: Any, dtype: np.dtype, key: str | None) -> np
     """Raw bytes -> scalar of a fixed-size dtype, zero-padding short input (pitfall 1)."""
     if len(raw) > dtype.itemsize:
         raise _fail(value, dtype, f"{len(raw)} bytes do not fit in {dtype.itemsize}", key)
-    return np.frombuffer(raw.ljust(dtype.itemsize, b"\0"), dtype).copy()[()]
+    return np.frombuffer(raw.ljust(dtype.itemsize, b"\0"), dtype).copy()[0]
 
 
 def _raw(x: Any, dtype: np.dtype) -> bytes:
@@ -182,23 +182,17 @@ def _decode_str(value: Any, dtype: np.dtype, key: str | None) -> np.str_:
     return np.str_(value)
 
 
-def _decode_object(value: Any, object_kind: ObjectKind | None, key: str | None) -> Any:
-    if object_kind == "string":
-        if isinstance(value, str):
-            return value
-    elif object_kind == "bytes":
-        if isinstance(value, list):
-            if not all(isinstance(b, int) and 0 <= b <= 255 for b in value):
-                raise _fail(value, "bytes", "expected byte values 0..255", key)
-            return bytes(value)
+def _decode_vlen(value: Any, object_kind: ObjectKind, key: str | None) -> str | bytes:
+    """Fill value of a variable-length string or bytes array."""
+    if object_kind == "string" and isinstance(value, str):
+        return value
+    if object_kind == "bytes":
         if isinstance(value, str):
             return _b64decode(value, "bytes", key)
-    else:
-        return value  # pickle/json/msgpack object arrays: any JSON value
-    if value == 0:
-        # zarr-python 2 writes 0 for object arrays when no fill value was chosen
-        return "" if object_kind == "string" else b""
-    raise _fail(value, f"{object_kind} objects", f"expected {object_kind}", key)
+        if isinstance(value, list) and all(type(b) is int and 0 <= b <= 255 for b in value):
+            return bytes(value)
+    expected = "a string" if object_kind == "string" else "base64 or a list of byte values"
+    raise _fail(value, f"{object_kind} data", f"expected {expected}", key)
 
 
 def _encode_object(x: Any, object_kind: ObjectKind | None, key: str | None) -> Any:
@@ -249,7 +243,12 @@ def decode_fill_value_v2(
         return None
     kind = dtype.kind
     if kind == "O":
-        return _decode_object(value, object_kind, key)
+        if object_kind is None:
+            return value  # pickle/JSON/msgpack object arrays: any JSON value
+        if value == 0 and type(value) is int:
+            # zarr-python 2 writes 0 for object arrays when no fill value was chosen
+            return default_fill_value(dtype, object_kind)
+        return _decode_vlen(value, object_kind, key)
     if kind == "U":
         return _decode_str(value, dtype, key)
     if kind in "SV":
@@ -307,9 +306,7 @@ def decode_fill_value_v3(
         raise _fail(value, name, "v3 requires a fill value", key)
     object_kind = v3_object_kind(data_type)
     if object_kind is not None:
-        if object_kind == "string" and not isinstance(value, str):
-            raise _fail(value, name, "expected a string", key)
-        return _decode_object(value, object_kind, key)
+        return _decode_vlen(value, object_kind, key)
     if dtype.fields is not None:
         if isinstance(value, str):  # legacy "structured": base64 in the bytes codec order
             raw = _b64decode(value, name, key)

@@ -110,8 +110,12 @@ def _regular_chunk_shape(value: Any, key: str | None) -> Any:
 def _bytes_endian(codecs: list) -> str:
     """Byte order of the array->bytes codec (looking inside sharding); ``little`` if unset."""
     for codec in codecs:
-        name = codec if isinstance(codec, str) else codec.get("name")
-        config = {} if isinstance(codec, str) else codec.get("configuration") or {}
+        if isinstance(codec, str):
+            name, config = codec, {}
+        elif isinstance(codec, dict) and isinstance(codec.get("configuration", {}), dict):
+            name, config = codec.get("name"), codec.get("configuration", {})
+        else:
+            continue  # malformed inner codecs are the codec layer's to report
         if name == "bytes":
             return config.get("endian", "little")
         if name == "sharding_indexed" and isinstance(config.get("codecs"), list):
@@ -263,7 +267,7 @@ class ArrayMetadataV3:
             codecs=codecs,
             fill_value=fill_value,
             chunk_key_encoding=ChunkKeyEncoding.from_json(doc["chunk_key_encoding"], key=key),
-            attributes=check_dict(doc.get("attributes", {}), "attributes", key),
+            attributes=doc.get("attributes", {}),
             dimension_names=doc.get("dimension_names"),
             storage_transformers=doc.get("storage_transformers") or [],
             extra_members=extra,
@@ -335,20 +339,24 @@ class GroupMetadataV3:
         absent). Interpreting it is the consolidated-metadata layer's job.
     extra_members
         Unknown members marked ``"must_understand": false``, kept verbatim.
+    source_key
+        The store key the document was read from; only used in error messages.
     """
 
     attributes: dict = field(default_factory=dict)
     consolidated_metadata: dict | None = None
     extra_members: dict[str, dict] = field(default_factory=dict)
+    source_key: str | None = field(default=None, kw_only=True, repr=False, compare=False)
 
     zarr_format: ClassVar[Literal[3]] = 3
     node_type: ClassVar[Literal["group"]] = "group"
 
     def __post_init__(self) -> None:
-        check_dict(self.attributes, "attributes", None)
+        key = self.source_key
+        check_dict(self.attributes, "attributes", key)
         if self.consolidated_metadata is not None:
-            check_dict(self.consolidated_metadata, "consolidated_metadata", None)
-        _check_extra_members(self.extra_members, _GROUP_MEMBERS, None)
+            check_dict(self.consolidated_metadata, "consolidated_metadata", key)
+        _check_extra_members(self.extra_members, _GROUP_MEMBERS, key)
 
     @classmethod
     def from_json(cls, data: bytes | str | dict, key: str | None = None) -> Self:
@@ -359,13 +367,11 @@ class GroupMetadataV3:
             raise MetadataError(
                 f"expected 'group', got {doc.get('node_type')!r}", key=key, field="node_type"
             )
-        consolidated = doc.get("consolidated_metadata")
-        if consolidated is not None:
-            check_dict(consolidated, "consolidated_metadata", key)
         return cls(
-            attributes=check_dict(doc.get("attributes", {}), "attributes", key),
-            consolidated_metadata=consolidated,
+            attributes=doc.get("attributes", {}),
+            consolidated_metadata=doc.get("consolidated_metadata"),
             extra_members=extension_members(doc, _GROUP_MEMBERS, key),
+            source_key=key,
         )
 
     def to_json(self) -> bytes:
@@ -375,7 +381,7 @@ class GroupMetadataV3:
             doc["consolidated_metadata"] = self.consolidated_metadata
         doc["node_type"] = "group"
         doc.update(self.extra_members)
-        return dump_document(doc, indent=2, sort_keys=False)
+        return dump_document(doc, indent=2, sort_keys=False, key=self.source_key)
 
 
 def parse_node_v3(

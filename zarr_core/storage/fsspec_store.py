@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
+from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only, slice_range
 from zarr_core.storage.keys import validate_key
 
 __all__ = ["FSStore"]
@@ -61,9 +62,8 @@ class FSStore(Store):
     ):
         import fsspec
 
-        if key_separator is not None and dimension_separator is not None:
-            if key_separator != dimension_separator:
-                raise ValueError("key_separator and dimension_separator disagree")
+        if None not in (key_separator, dimension_separator) and key_separator != dimension_separator:
+            raise ValueError("key_separator and dimension_separator disagree")
         super().__init__(
             read_only=mode_is_read_only(mode),
             dimension_separator=dimension_separator or key_separator,
@@ -189,18 +189,21 @@ class FSStore(Store):
         keys = [validate_key(k) for k in keys]
         if not keys:
             return {}
-        paths = {self._to_path(k): k for k in keys}
+        paths: dict[str, list[str]] = {}
+        for key in keys:  # with normalize_keys, several keys may name one path
+            paths.setdefault(self._to_path(key), []).append(key)
         results = self.fs.cat(list(paths), on_error="return")
         if not isinstance(results, dict):  # a single path returns the bare value
             results = {next(iter(paths)): results}
         out = {}
         for path, value in results.items():
-            key = paths.get(self.fs._strip_protocol(path), paths.get(path))
+            names = paths.get(self.fs._strip_protocol(path), paths.get(path, ()))
             if isinstance(value, BaseException):
                 if self._missing(value):
                     continue
                 raise value
-            out[key] = value
+            for key in names:
+                out[key] = value
         return out
 
     def setitems(self, values: Mapping[str, Any]) -> None:
@@ -222,39 +225,64 @@ class FSStore(Store):
         self, key_ranges: Iterable[tuple[str, ByteRange | None]]
     ) -> list[bytes | None]:
         requests = [(validate_key(k), r) for k, r in key_ranges]
-        if not requests:
-            return []
-        paths, starts, ends = [], [], []
-        for key, byte_range in requests:
-            path = self._to_path(key)
+        out: list[bytes | None] = [None] * len(requests)
+        fetch, paths, starts, ends = [], [], [], []
+        for i, (key, byte_range) in enumerate(requests):
             offset, length = byte_range if byte_range is not None else (0, None)
             if offset < 0 and length is not None:
                 raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-            paths.append(path)
+            if length is not None and length < 0:
+                raise ValueError(f"negative length in byte range ({offset}, {length})")
+            if length == 0:
+                # s3fs turns an empty range into the header "bytes=0--1", which servers
+                # ignore, returning the whole value.
+                out[i] = b"" if self._contains(key) else None
+                continue
+            fetch.append(i)
+            paths.append(self._to_path(key))
             starts.append(offset)
             ends.append(None if length is None else offset + length)
-        results = self.fs.cat_ranges(paths, starts, ends, on_error="return")
-        out: list[bytes | None] = []
-        for value in results:
+        results = self.fs.cat_ranges(paths, starts, ends, on_error="return") if fetch else []
+        for i, value in zip(fetch, results):
             if isinstance(value, BaseException):
-                if self._missing(value):
-                    out.append(None)
+                # A missing key, or a range starting past the end (S3 answers 416, an
+                # OSError): only reading the whole value tells them apart.
+                key, byte_range = requests[i]
+                try:
+                    value = slice_range(self._get(key), byte_range)
+                except KeyError:
                     continue
-                raise value
-            out.append(bytes(value))
+            out[i] = bytes(value)
         return out
 
     def rename(self, src_path: str, dst_path: str) -> None:
         src = validate_key(src_path.strip("/"))
         dst = validate_key(dst_path.strip("/"))
         self._check_writable(dst)
-        if not self.fs.exists(self._to_path(src)):
+        moves = {src: dst} if self._contains(src) else {}
+        for key in self.list_prefix(src + "/"):
+            moves[key] = dst + key[len(src) :]
+        if not moves:
             raise KeyError(src_path)
-        self.fs.mv(self._to_path(src), self._to_path(dst), recursive=True)
+        # Explicit path lists: fsspec then copies value to value (server-side where it
+        # can) instead of guessing, as a recursive mv does, whether dst is a directory.
+        sources = [self._to_path(k) for k in moves]
+        targets = [self._to_path(k) for k in moves.values()]
+        try:
+            self.fs.copy(sources, targets, on_error="raise")
+        except FileNotFoundError:
+            for parent in {p.rpartition("/")[0] for p in targets}:
+                if parent:
+                    self.fs.makedirs(parent, exist_ok=True)
+            self.fs.copy(sources, targets, on_error="raise")
+        self.fs.rm(sources)
 
     # -- identity -----------------------------------------------------------------------
     def _identity(self) -> Any:
-        return (self.fs, self.path, self.normalize_keys)
+        # Not the fs object itself: fsspec's equality uses an instance token that also
+        # covers cache knobs such as skip_instance_cache, which a pickled copy loses.
+        options = json.dumps(self.fs.storage_options, sort_keys=True, default=repr)
+        return (type(self.fs), options, self.path, self.normalize_keys)
 
     def __repr__(self) -> str:
         return f"<FSStore {self.url!r}{' (read-only)' if self._read_only else ''}>"
