@@ -36,7 +36,7 @@ from zarr_core.indexing import (
 )
 
 SENTINEL = -1  # padding of edge chunks and initial output; array values are >= 0
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=400, deadline=None)
 
 # -- applying projections, as the engine does ------------------------------------------
 

@@ -34,6 +34,14 @@ def _fill(buffer: np.ndarray, array: Array, fields: Any = None) -> np.ndarray:
     return buffer
 
 
+def _fill_region(buffer: np.ndarray, selection: Any, array: Array, fields: Any) -> None:
+    region = buffer[selection]
+    if isinstance(region, np.ndarray) and np.may_share_memory(region, buffer):
+        _fill(region, array, fields)
+    else:  # an integer-array selection copies: fill a temporary and scatter it back
+        buffer[selection] = _fill(np.empty(np.shape(region), dtype=buffer.dtype), array, fields)
+
+
 def empty_chunk(array: Array) -> np.ndarray:
     """A new chunk of the full chunk shape holding the fill value, in the array's order."""
     return _fill(np.empty(array.chunks, dtype=array.dtype, order=array.order), array)
@@ -66,13 +74,22 @@ def read(
     """Read the selection ``indexer`` describes into ``out`` (allocated if None)."""
     projections = list(indexer)
     dtype = array.dtype if fields is None else _field_dtype(array.dtype, fields)
-    buffer = _fill(np.empty(indexer.out_shape, dtype=dtype), array, fields)
+    # Every output element belongs to exactly one projection, so only the regions of
+    # missing chunks need the fill value: no pass over the whole buffer.
+    buffer = np.empty(indexer.out_shape, dtype=dtype)
     if projections:
         keys = _keys(array, projections)
         stored = array.chunk_store.getitems(keys)
-        present = [i for i, k in enumerate(keys) if k in stored]
+        present = []
+        for i, key in enumerate(keys):
+            if key in stored:
+                present.append(i)
+            else:
+                _fill_region(buffer, projections[i].out_selection, array, fields)
         if present:
-            decoded = array._pipeline.decode_batch([stored[keys[i]] for i in present], [keys[i] for i in present])
+            decoded = array._pipeline.decode_batch(
+                [stored[keys[i]] for i in present], [keys[i] for i in present]
+            )
             drop = indexer.drop_axes
             for i, chunk in zip(present, decoded):
                 proj = projections[i]

@@ -143,8 +143,8 @@ def _rebuild(name: str, kind: type[_NumcodecsV3], config: dict[str, Any], spec: 
 def _as_spec(out: Any, spec: ChunkSpec) -> np.ndarray:
     out = np.asarray(out)
     if out.dtype != spec.dtype and out.dtype.itemsize == spec.dtype.itemsize:
-        # numcodecs reinterprets (views) its input as its configured dtype when encoding,
-        # e.g. a "<i4" delta on ">i4" data; viewing back undoes exactly that.
+        # numcodecs reinterprets (views) data as its configured dtype, e.g. a "<i4" delta
+        # on ">i4" data; viewing, not casting, keeps encode and decode exact inverses.
         out = out.view(spec.dtype)
     return out.reshape(spec.shape).astype(spec.dtype, copy=False)
 
@@ -161,10 +161,13 @@ class NumcodecsArrayArrayCodec(_NumcodecsV3, ArrayArrayCodec):
             return spec.evolve(dtype=np.dtype(self.config["astype"]))
         return spec
 
+    def __init__(self, config: Mapping[str, Any], spec: ChunkSpec):
+        super().__init__(config, spec)
+        self._encoded = self.resolve(spec)
+
     def encode(self, chunk: np.ndarray) -> np.ndarray:
         # numcodecs flattens in memory order; C order is what the next codec expects.
-        out = self._codec.encode(np.asarray(chunk, order="C"))
-        return np.asarray(out).reshape(self.resolve(self._spec).shape)
+        return _as_spec(self._codec.encode(np.asarray(chunk, order="C")), self._encoded)
 
     def decode(self, chunk: np.ndarray, spec: ChunkSpec) -> np.ndarray:
         out = self._codec.decode(np.asarray(chunk, order="C"))
@@ -304,6 +307,11 @@ class NumcodecsFilterChain(ArrayBytesCodec):
         if spec.dtype.hasobject:
             if not (isinstance(chunk, np.ndarray) and chunk.dtype.hasobject):
                 raise ValueError("the filters did not produce Python objects for an object array")
+            if chunk.ndim > 1 and chunk.shape == spec.shape:
+                # json2, msgpack2 and pickle restore the shape themselves, in logical order;
+                # laying that out again in ``order``, as zarr-python 2 does, would transpose
+                # an order-F chunk.
+                return chunk
         else:
             chunk = np.frombuffer(byte_view(chunk), dtype=spec.dtype)
         return chunk.reshape(-1, order="A").reshape(spec.shape, order=self.order)

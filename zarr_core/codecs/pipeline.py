@@ -353,7 +353,7 @@ class CodecPipeline:
             raise
         except Exception as exc:
             raise CorruptChunkError(key, f"{stage.name}: {type(exc).__name__}: {exc}") from exc
-        return arr if arr.flags.writeable else arr.copy()
+        return arr if arr.flags.writeable else arr.copy(order="K")
 
     def _prepare(self, chunk: Any) -> np.ndarray:
         arr = np.asarray(chunk)
@@ -405,7 +405,8 @@ class CodecPipeline:
         -------
         numpy.ndarray or list of numpy.ndarray
             Chunk ``i`` is ``result[i]`` either way: one writable ``(n, *chunk_shape)``
-            array when the chain allows decoding into one block, else a list.
+            array when the chain allows decoding into one block (and chunks are not
+            0-d), else a list.
 
         Raises
         ------
@@ -454,10 +455,13 @@ class CodecPipeline:
         if isinstance(arrs, np.ndarray):
             if arrs.shape != (len(datas), *shape):
                 raise ValueError(f"batch decoded to shape {arrs.shape}")
-            return arrs if arrs.flags.writeable else arrs.copy()
+            if not arrs.flags.writeable:
+                arrs = arrs.copy(order="K")
+            # Indexing a stacked batch of 0-d chunks would give scalars, not arrays.
+            return arrs if shape else [arrs[i, ...] for i in range(len(arrs))]
         if len(arrs) != len(datas) or any(a.shape != shape for a in arrs):
             raise ValueError("a chunk decoded to the wrong shape")
-        return [a if a.flags.writeable else a.copy() for a in arrs]
+        return [a if a.flags.writeable else a.copy(order="K") for a in arrs]
 
     def encode_batch(self, chunks: Sequence[np.ndarray] | np.ndarray) -> list[bytes]:
         """Encode many chunks at once.

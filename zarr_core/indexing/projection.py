@@ -21,6 +21,11 @@ Every indexer yields `ChunkProjection` objects. An engine applies them as follow
 ``out_shape`` differs from ``shape`` only for point selections (coordinate and mask
 modes), whose projections scatter into a flat buffer of ``(number of points,)``; for
 every other mode the final reshape is a no-op.
+
+Chunk selections never reach into the padding of edge chunks. A chunk missing from the
+store is read as the fill value; on write, a chunk for which
+``is_total_slice(p.chunk_selection, chunk_extent(p.chunk_coords, shape, chunks))`` holds
+needs no read: start from a fill-value chunk and assign.
 """
 
 from __future__ import annotations

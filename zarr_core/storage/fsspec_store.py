@@ -62,7 +62,7 @@ class FSStore(Store):
     ):
         import fsspec
 
-        if None not in (key_separator, dimension_separator) and key_separator != dimension_separator:
+        if key_separator and dimension_separator and key_separator != dimension_separator:
             raise ValueError("key_separator and dimension_separator disagree")
         super().__init__(
             read_only=mode_is_read_only(mode),

@@ -1,0 +1,99 @@
+"""ExampleStore: the smallest complete zarr-core store, over a plain ``dict``.
+
+Replace the dict with your backend. What each part is for:
+
+* five primitives (``_get``, ``_set``, ``_delete``, ``_keys``, ``_contains``) -- the base
+  class validates keys and enforces read-only mode before calling them;
+* optional native overrides of the defaults (here ``getitems``); an override must
+  validate keys itself, with :func:`~zarr_core.storage.keys.validate_key`;
+* ``from_url`` -- how ``zarr_core.open_store("example://...")`` builds the store;
+* equality and pickling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from zarr_core.storage.base import Store, mode_is_read_only
+from zarr_core.storage.keys import validate_key
+
+__all__ = ["ExampleStore"]
+
+# Stores opened as example://<name> share data within the process, like memory://<name>.
+_NAMED: dict[str, dict[str, bytes]] = {}
+
+
+class ExampleStore(Store):
+    """A store over a ``dict`` (the template's stand-in for a real backend).
+
+    Parameters
+    ----------
+    data
+        The dict holding the values (used directly, not copied); a new one if omitted.
+    read_only
+        Refuse every write.
+    dimension_separator
+        Default chunk-key separator for new Zarr v2 arrays.
+    """
+
+    # Capability flags. A backend that reads byte ranges natively sets
+    # supports_partial_reads and overrides get_partial_values; one whose data outlives
+    # the object (a file, a server) sets is_persistent and pickles by location.
+    supports_partial_reads = False
+    is_persistent = False
+
+    def __init__(
+        self,
+        data: dict[str, bytes] | None = None,
+        *,
+        read_only: bool = False,
+        dimension_separator: str | None = None,
+    ):
+        super().__init__(read_only=read_only, dimension_separator=dimension_separator)
+        self._data = {} if data is None else data
+
+    # -- the five primitives (keys arrive validated) -------------------------------------
+    def _get(self, key: str) -> bytes:
+        return self._data[key]  # KeyError when missing, as the contract asks
+
+    def _set(self, key: str, value: bytes) -> None:
+        self._data[key] = value
+
+    def _delete(self, key: str) -> None:
+        del self._data[key]
+
+    def _keys(self) -> Iterator[str]:
+        return iter(list(self._data))  # a snapshot: callers may write while iterating
+
+    def _contains(self, key: str) -> bool:
+        return key in self._data
+
+    # -- a native batch read (one query / pipeline / transaction in a real backend) ------
+    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+        data = self._data
+        return {key: data[key] for key in map(validate_key, keys) if key in data}
+
+    # -- identity and pickling ------------------------------------------------------------
+    # Pickling copies the dict (the default), so copies compare by content. A persistent
+    # store instead returns its location from _identity() and defines __getstate__ /
+    # __setstate__ that reopen it.
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._data == other._data  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExampleStore with {len(self._data)} keys{' (read-only)' if self.read_only else ''}>"
+        )
+
+    # -- construction from URLs ------------------------------------------------------------
+    @classmethod
+    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> ExampleStore:
+        """``example://`` opens a new store; ``example://<name>`` one shared in this process."""
+        # List the storage options you accept; anything else is an error naming them.
+        cls._reject_options(storage_options)
+        name = url.split("://", 1)[1].strip("/") if "://" in url else ""
+        data = _NAMED.setdefault(name, {}) if name else {}
+        return cls(data, read_only=mode_is_read_only(mode))
