@@ -134,3 +134,12 @@ def test_s3_with_fs_argument(s3_bucket, s3_storage_options):
     store.rename("a", "c")
     assert fs.cat(f"{s3_bucket}/root/c/b") == b"1"
     assert not fs.exists(f"{s3_bucket}/root/a/b")
+
+
+def test_rename_onto_itself_is_refused_not_data_loss():
+    store = FSStore("memory://rename-self/root")
+    store["a/b"] = b"1"
+    for src, dst in (("a", "a"), ("a", "a/c"), ("a/b", "a/b")):
+        with pytest.raises(ValueError, match="itself"):
+            store.rename(src, dst)
+    assert store["a/b"] == b"1"

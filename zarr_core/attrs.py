@@ -8,31 +8,14 @@ and re-serialised). NaN and infinities are written as the bare JSON tokens ``NaN
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-from zarr_core.errors import MetadataError, ReadOnlyError
+from zarr_core.errors import ReadOnlyError
+from zarr_core.metadata._json import dump_document, load_document
 from zarr_core.storage.keys import join_path
 
 __all__ = ["Attributes"]
-
-
-def _dumps(doc: Any, indent: int, key: str) -> bytes:
-    try:
-        return json.dumps(doc, indent=indent, sort_keys=indent == 4, ensure_ascii=True).encode()
-    except TypeError as exc:
-        raise MetadataError(f"attributes must be JSON-serialisable: {exc}", key=key) from exc
-
-
-def _loads(data: bytes, key: str) -> dict:
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise MetadataError(f"not valid JSON: {exc}", key=key) from exc
-    if not isinstance(doc, dict):
-        raise MetadataError("expected a JSON object", key=key)
-    return doc
 
 
 class Attributes(MutableMapping[str, Any]):
@@ -68,7 +51,7 @@ class Attributes(MutableMapping[str, Any]):
             data = self._node.store[self.key]
         except KeyError:
             return {}
-        return _loads(data, self.key)
+        return load_document(data, self.key)
 
     def asdict(self) -> dict:
         """The attributes as a plain dict (a copy)."""
@@ -85,12 +68,14 @@ class Attributes(MutableMapping[str, Any]):
     def _write(self, attrs: dict) -> None:
         if self.read_only:
             raise ReadOnlyError(f"attributes of {self._node.name!r}", self.key)
+        # Written as zarr-python does (NumPy scalars and arrays become JSON numbers and
+        # lists): .zattrs with sorted keys, zarr.json in its own member order.
         if self._node.zarr_format == 2:
-            data = _dumps(attrs, 4, self.key)
+            data = dump_document(attrs, indent=4, sort_keys=True, key=self.key)
         else:
             doc = self._read_document()
             doc["attributes"] = attrs
-            data = _dumps(doc, 2, self.key)
+            data = dump_document(doc, indent=2, sort_keys=False, key=self.key)
         self._node.store[self.key] = data
         self._cached = attrs if self._cache else None
 

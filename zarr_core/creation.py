@@ -190,12 +190,19 @@ def _v3_metadata(
             "(dtype=bytes); use zarr_format=2 for other object codecs (JSON, MsgPack, Pickle, VLenArray)"
         )
     if codecs is None:
-        if compressor == "default" and not filters and order == "C":
-            codecs = default_v3_codecs(dtype, object_kind)
-        else:
-            codecs = v3_codecs_from_numcodecs(
-                None if compressor == "default" else compressor, filters, dtype, order, object_kind=object_kind
-            )
+        default = compressor == "default"
+        codecs = v3_codecs_from_numcodecs(
+            None if default else compressor,
+            filters,
+            dtype,
+            order,
+            ndim=len(shape),
+            object_kind=object_kind,
+        )
+        if default:
+            # default_v3_codecs is [array->bytes, compressor]: take the compressor it picks
+            # (the array.default_compressor config, else zstd) after our own chain
+            codecs += default_v3_codecs(dtype, object_kind)[1:]
     if shards is not None:
         codecs, chunks = _shard_codecs(shards, chunks, codecs, shape)
     if chunk_key_encoding is None:
@@ -295,7 +302,8 @@ def create(
         zarr-python 2) or Zstd (format 3, as zarr-python 3); settable through the
         ``array.default_compressor`` config.
     fill_value
-        Value of elements never written (default 0).
+        Value of elements never written (default 0, meaning zeros of the dtype: ``""``
+        for strings, ``b""`` for bytes; no fill value for format 2 object arrays).
     order
         ``"C"`` or ``"F"`` layout inside chunks (format 3 expresses ``"F"`` as a
         ``transpose`` codec).
@@ -303,20 +311,24 @@ def create(
         Where: anything :func:`zarr_core.open_store` accepts, and a path inside it.
     overwrite
         Delete whatever exists at ``path`` first; otherwise an existing node is an error.
+    read_only
+        Return the new array read-only (its metadata is written all the same).
     chunk_store
         A separate store for the chunks.
     filters, object_codec
         numcodecs filters; the codec that serialises object elements.
     dimension_separator
-        Format 2 chunk-key separator (``"."`` or ``"/"``); defaults to the store's.
+        Chunk-key separator (``"."`` or ``"/"``); format 2 defaults to the store's (else
+        ``"."``), format 3 applies it to the ``default`` chunk key encoding.
     write_empty_chunks
         Store chunks equal to the fill value (default from config: True).
     zarr_format, zarr_version
         2 or 3.
-    dimension_names, chunk_key_encoding, storage_transformers, codecs, attributes
+    dimension_names, chunk_key_encoding, storage_transformers, codecs
         Format 3 only: names per axis; ``"default"``/``"v2"`` or ``(name, separator)``;
-        storage transformer documents; a full codec chain (overrides compressor/filters);
-        initial attributes.
+        storage transformer documents; a full codec chain (overrides compressor/filters).
+    attributes
+        Initial user attributes.
     shards
         Format 3 only: shard shape (a multiple of ``chunks``); needs zarr-core-sharding.
     allow_pickle
@@ -327,8 +339,6 @@ def create(
     Array
     """
     target, full_path, fmt, _ = _prepare_target(store, path, "a", storage_options, zarr_format, zarr_version)
-    if read_only:
-        raise ValueError("cannot create an array in read-only mode")
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(s) for s in shape)
     dtype, object_codec, object_kind = _object_codec_for(dtype, object_codec)
@@ -336,16 +346,28 @@ def create(
     order = order or config.get("array.order")
     if order not in ("C", "F"):
         raise ValueError(f"order must be 'C' or 'F', got {order!r}")
-    if fill_value == 0 and dtype.kind == "O" and not isinstance(fill_value, str | bytes):
-        fill_value = default_fill_value(dtype, object_kind) if fmt == 3 else None
+    if isinstance(fill_value, int) and not isinstance(fill_value, bool) and fill_value == 0:
+        # the default 0 means zeros of the dtype, as in zarr-python 2 (b"" for "S6", not
+        # b"0"); format 2 object arrays get no fill value
+        fill_value = None if fmt == 2 and dtype.kind == "O" else default_fill_value(dtype, object_kind)
     fill_value = normalize_fill_value(fill_value, dtype, object_kind=object_kind)
     if fill_value is None and fmt == 3:
         fill_value = default_fill_value(dtype, object_kind)
     if fmt == 2:
         if shards is not None:
             raise ValueError("shards need zarr_format=3 (sharding is a Zarr v3 codec)")
-        if storage_transformers:
-            raise ValueError("storage_transformers need zarr_format=3")
+        v3_only = {
+            "storage_transformers": storage_transformers,
+            "chunk_key_encoding": chunk_key_encoding,
+            "dimension_names": dimension_names,
+            "codecs": codecs,
+        }
+        given = [name for name, value in v3_only.items() if value]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} need zarr_format=3 (format 2 arrays use "
+                "dimension_separator, compressor and filters)"
+            )
         separator = dimension_separator or target.dimension_separator
         meta: Any = _v2_metadata(
             shape, chunks, dtype, compressor, fill_value, order, filters, object_codec, separator
@@ -364,6 +386,7 @@ def create(
     return Array(
         target,
         full_path,
+        read_only=read_only,
         chunk_store=chunk_store_obj,
         synchronizer=synchronizer,
         cache_metadata=cache_metadata,
@@ -376,10 +399,7 @@ def create(
 
 def _clear_or_check(store: Any, chunk_store: Any, path: str, overwrite: bool) -> None:
     if overwrite:
-        if path:
-            store.rmdir(path)
-        else:
-            store.rmdir("")
+        store.rmdir(path)
         if chunk_store is not None:
             chunk_store.rmdir(path)
     else:
@@ -452,7 +472,11 @@ def full_like(data: Any, **kwargs: Any) -> Array:
 def array(data: Any, **kwargs: Any) -> Array:
     """Create an array holding a copy of ``data``."""
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
-        data = np.asanyarray(data)
+        # For an object array, lists of mixed objects or of arrays of different lengths
+        # are its elements; NumPy refuses them as ragged unless asked for objects.
+        dtype = kwargs.get("dtype")
+        as_objects = dtype is not None and _object_codec_for(dtype, None)[0].kind == "O"
+        data = np.asanyarray(data, dtype=object if as_objects else None)
     if kwargs.get("dtype") is None:
         kwargs["dtype"] = data.dtype
     chunks = getattr(data, "chunks", None)

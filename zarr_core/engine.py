@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zarr_core.errors import ShapeMismatchError
-from zarr_core.indexing import chunk_extent, expand_for_write, is_total_slice
+from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
 
 if TYPE_CHECKING:
     from zarr_core.array import Array
@@ -48,17 +48,28 @@ def empty_chunk(array: Array) -> np.ndarray:
 
 
 def chunk_is_fill(array: Array, chunk: np.ndarray) -> bool:
-    """Whether every element of ``chunk`` equals the fill value (NaN equal to NaN)."""
+    """Whether every element of ``chunk`` equals the fill value (NaN equal to NaN, NaT
+    to NaT)."""
     fill = array._fill_for_memory
     if chunk.dtype.kind == "O":
-        return all(v == fill for v in chunk.flat)
-    if chunk.dtype.kind in "fc":
-        fill_arr = np.asarray(fill, dtype=chunk.dtype)
-        if np.isnan(fill_arr).any():
-            return bool(np.all(np.isnan(chunk) & np.isnan(fill_arr) | (chunk == fill_arr)))
+        # elements may be arrays (VLenArray), whose == does not give one bool
+        return all(v is fill or (type(v) is type(fill) and v == fill) for v in chunk.flat)
     if chunk.dtype.fields is not None:
         return chunk.tobytes() == np.full(chunk.shape, fill, dtype=chunk.dtype).tobytes()
-    return bool(np.all(chunk == fill))
+    return bool(np.all(_equal(chunk, np.asarray(fill, dtype=chunk.dtype))))
+
+
+def _equal(values: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """Elementwise ``values == fill``, where NaN equals NaN and NaT equals NaT."""
+    kind = values.dtype.kind
+    if kind == "c":  # part by part, so that NaN+1j is not taken for a NaN+0j fill
+        return _equal(values.real, fill.real) & _equal(values.imag, fill.imag)
+    equal = values == fill
+    if kind == "f" and np.isnan(fill):
+        equal |= np.isnan(values)
+    elif kind in "mM" and np.isnat(fill):
+        equal |= np.isnat(values)
+    return equal
 
 
 def _keys(array: Array, projections: list) -> list[str]:
@@ -73,7 +84,7 @@ def read(
 ) -> np.ndarray:
     """Read the selection ``indexer`` describes into ``out`` (allocated if None)."""
     projections = list(indexer)
-    dtype = array.dtype if fields is None else _field_dtype(array.dtype, fields)
+    dtype = check_fields(fields, array.dtype)
     # Every output element belongs to exactly one projection, so only the regions of
     # missing chunks need the fill value: no pass over the whole buffer.
     buffer = np.empty(indexer.out_shape, dtype=dtype)
@@ -108,22 +119,19 @@ def read(
     return out
 
 
-def _field_dtype(dtype: np.dtype, fields: Any) -> np.dtype:
-    return np.empty(0, dtype=dtype)[fields].dtype
-
-
 def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> None:
     """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches."""
     array._check_writable()
-    dtype = array.dtype if fields is None else _field_dtype(array.dtype, fields)
-    if dtype.kind == "O" and not isinstance(value, np.ndarray):
-        value = _object_array(value)
-    else:
-        value = np.asarray(value)
+    dtype = check_fields(fields, array.dtype)
+    if dtype.kind != "O":
+        # converting first makes a tuple one structured element, not a row of values
+        value = np.asarray(value, dtype=dtype)
     try:
+        if dtype.kind == "O":
+            value = _object_array(value, indexer.shape)
         value = np.broadcast_to(value, indexer.shape).reshape(indexer.out_shape)
     except ValueError:
-        raise ShapeMismatchError(tuple(np.shape(value)), tuple(indexer.shape)) from None
+        raise ShapeMismatchError(_shape_of(value), tuple(indexer.shape)) from None
     projections = list(indexer)
     if not projections:
         return
@@ -148,9 +156,14 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
             for i, chunk in zip(found, decoded):
                 existing[i] = np.array(chunk, order=array.order, copy=True)
     chunks = []
+    direct = fields is None and not drop
     for i, proj in enumerate(projections):
         chunk = existing.get(i)
         if chunk is None:
+            if direct and _covers_in_order(proj.chunk_selection, chunk_shape):
+                # The value already holds the whole chunk in order: encode that view, no copy.
+                chunks.append(value[proj.out_selection])
+                continue
             chunk = empty_chunk(array)
         piece = expand_for_write(value[proj.out_selection], drop)
         if fields is not None:
@@ -161,15 +174,34 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     _store_chunks(array, keys, chunks)
 
 
-def _object_array(value: Any) -> np.ndarray:
-    """Python objects to an object array without NumPy splitting strings or nesting lists."""
-    if isinstance(value, list | tuple):
-        arr = np.empty(len(value), dtype=object)
-        arr[:] = value
-        return arr
-    arr = np.empty((), dtype=object)
-    arr[()] = value
+def _covers_in_order(selection: Any, chunk_shape: tuple[int, ...]) -> bool:
+    """Whether a chunk selection is exactly ``[0:n:1]`` on every axis of a full chunk."""
+    if not isinstance(selection, tuple) or len(selection) != len(chunk_shape):
+        return False
+    for item, n in zip(selection, chunk_shape):
+        if not isinstance(item, slice) or item.indices(n) != (0, n, 1):
+            return False
+    return True
+
+
+def _object_array(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as an object array of the selection's ``shape``.
+
+    Assigning into an object array lets NumPy keep lists, arrays and strings whole where
+    they are elements (a list written to one element of a JSON array, a ragged row of a
+    VLenArray array), which ``np.asarray(value)`` would split or refuse as ragged.
+    """
+    arr = np.empty(shape, dtype=object)
+    # [()] stores a sequence as the single element of a 0-d array; [...] would broadcast it
+    arr[() if not shape else ...] = value
     return arr
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    try:
+        return tuple(np.shape(value))
+    except ValueError:  # ragged nested sequences
+        return (len(value),)
 
 
 def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> None:

@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-import numpy as np
 
 from zarr_core.errors import (
     ArrayNotFoundError,
@@ -25,6 +24,7 @@ from zarr_core.metadata import (
     ArrayMetadataV2,
     GroupMetadataV2,
     GroupMetadataV3,
+    default_fill_value,
     parse_node_v3,
 )
 from zarr_core.storage.base import Store
@@ -78,13 +78,15 @@ class NodeMetadata:
 
     @property
     def fill_for_memory(self) -> Any:
-        """The fill value to put in memory: ``null`` (v2) reads as zero, as other readers do."""
+        """The fill value to put in memory.
+
+        A v2 ``null`` reads as zero (``""``/``b""`` for strings and bytes), as other
+        readers do, and as ``None`` in other object arrays, as in zarr-python 2.
+        """
         fill = self.meta.fill_value
         if fill is not None:
             return fill
-        if self.meta.dtype.kind == "O":
-            return "" if self.object_kind == "string" else (b"" if self.object_kind == "bytes" else 0)
-        return np.zeros((), dtype=self.meta.dtype)[()]
+        return default_fill_value(self.meta.dtype, self.object_kind)
 
     @property
     def order(self) -> str:

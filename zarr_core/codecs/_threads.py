@@ -1,6 +1,6 @@
 """The thread pool codecs use for large chunks.
 
-One pool per process, sized by :func:`zarr_core.config.concurrency` and rebuilt when that
+One pool per process, sized by :func:`zarr_core.config.concurrency` and replaced when that
 setting changes. Work submitted from inside a pool thread runs inline: a codec that
 decodes nested chunks (sharding) inside a pool task would otherwise wait for tasks
 queued behind its own and could deadlock the pool.
@@ -37,8 +37,8 @@ def get_executor() -> ThreadPoolExecutor:
     size = concurrency()
     with _lock:
         if _executor is None or _executor_size != size:
-            if _executor is not None:
-                _executor.shutdown(wait=False)
+            # The old pool is dropped, not shut down: another thread may be about to
+            # submit to it. Its idle workers exit once it is garbage collected.
             _executor = ThreadPoolExecutor(
                 max_workers=size, thread_name_prefix="zarr-core-codec", initializer=_mark_worker
             )

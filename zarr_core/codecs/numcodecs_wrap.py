@@ -152,6 +152,10 @@ def _as_spec(out: Any, spec: ChunkSpec) -> np.ndarray:
 class NumcodecsArrayArrayCodec(_NumcodecsV3, ArrayArrayCodec):
     """A numcodecs filter (``numcodecs.delta``, ...) as an array->array codec."""
 
+    def __init__(self, config: Mapping[str, Any], spec: ChunkSpec):
+        super().__init__(config, spec)
+        self._encoded = self.resolve(spec)
+
     def resolve(self, spec: ChunkSpec) -> ChunkSpec:
         if self.codec_id == "packbits":
             return spec.evolve(shape=(1 + math.ceil(spec.size / 8),), dtype=np.dtype("u1"))
@@ -160,10 +164,6 @@ class NumcodecsArrayArrayCodec(_NumcodecsV3, ArrayArrayCodec):
         if self.config.get("astype") is not None:  # delta, fixedscaleoffset, quantize
             return spec.evolve(dtype=np.dtype(self.config["astype"]))
         return spec
-
-    def __init__(self, config: Mapping[str, Any], spec: ChunkSpec):
-        super().__init__(config, spec)
-        self._encoded = self.resolve(spec)
 
     def encode(self, chunk: np.ndarray) -> np.ndarray:
         # numcodecs flattens in memory order; C order is what the next codec expects.

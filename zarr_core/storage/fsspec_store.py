@@ -259,6 +259,9 @@ class FSStore(Store):
         src = validate_key(src_path.strip("/"))
         dst = validate_key(dst_path.strip("/"))
         self._check_writable(dst)
+        if src == dst or dst.startswith(src + "/"):
+            # Copy-then-delete would delete what it just copied.
+            raise ValueError(f"cannot rename {src!r} to itself or into itself ({dst!r})")
         moves = {src: dst} if self._contains(src) else {}
         for key in self.list_prefix(src + "/"):
             moves[key] = dst + key[len(src) :]

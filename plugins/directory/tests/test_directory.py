@@ -305,8 +305,10 @@ def test_rename_merges_into_an_existing_directory(tmp_path):
     store.rename("src", "dst")
     assert {k: store[k] for k in store} == {"dst/x": b"new x", "dst/sub/y": b"y", "dst/z": b"z"}
     assert store.listdir("") == ["dst"]
-    with pytest.raises(ValueError, match="itself"):
-        store.rename("dst", "dst/inner")
+    for src, dst in (("dst", "dst/inner"), ("dst", "dst"), ("dst/x", "dst/x")):
+        with pytest.raises(ValueError, match="itself"):
+            store.rename(src, dst)
+    assert store["dst/x"] == b"new x"
 
 
 def test_key_and_directory_collisions(tmp_path):

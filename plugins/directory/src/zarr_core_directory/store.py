@@ -118,9 +118,11 @@ class DirectoryStore(Store):
     -----
     Writes are atomic (temporary file, then :func:`os.replace`) and files are open only
     while read or written, so several threads or processes may write distinct keys
-    concurrently. Writes are not ``fsync``-ed: after a power loss a recent write may be
-    lost, but it is not torn. Deleting a key removes directories it leaves empty. See
-    the module documentation for how keys are kept inside the root.
+    concurrently. Writes are not ``fsync``-ed (nor are they in zarr-python): a crashed
+    process never leaves a torn value, but after a power loss the newest writes may be
+    missing, or empty on file systems that do not flush data before a rename. Deleting a
+    key removes directories it leaves empty. See the module documentation for how keys
+    are kept inside the root.
 
     Examples
     --------
