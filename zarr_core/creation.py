@@ -182,7 +182,12 @@ def _v3_metadata(
     attributes,
     shards,
 ) -> ArrayMetadataV3:
-    from zarr_core.codecs import default_v3_codecs, v3_codecs_from_numcodecs
+    from zarr_core.codecs import (
+        ChunkSpec,
+        CodecPipeline,
+        default_v3_codecs,
+        v3_codecs_from_numcodecs,
+    )
 
     if dtype.kind == "O" and object_kind is None:
         raise ValueError(
@@ -203,6 +208,11 @@ def _v3_metadata(
             # default_v3_codecs is [array->bytes, compressor]: take the compressor it picks
             # (the array.default_compressor config, else zstd) after our own chain
             codecs += default_v3_codecs(dtype, object_kind)[1:]
+    else:
+        # validate a given chain and write it complete, with what depends on the dtype
+        # (the bytes codec's endian, blosc's typesize) filled in
+        spec = ChunkSpec(chunks, dtype, fill_value, object_kind)
+        codecs = CodecPipeline.from_v3(codecs, spec).to_json()
     if shards is not None:
         codecs, chunks = _shard_codecs(shards, chunks, codecs, shape)
     if chunk_key_encoding is None:
@@ -382,7 +392,7 @@ def create(
     node = NodeMetadata("array", meta)
     _clear_or_check(target, chunk_store_obj, full_path, overwrite)
     require_parent_groups(target, full_path, fmt)
-    write_array_metadata(target, full_path, node, attributes=attributes if fmt == 2 else None)
+    write_array_metadata(target, full_path, node, attributes=dict(attributes or {}))
     return Array(
         target,
         full_path,

@@ -25,6 +25,7 @@ from zarr_core.metadata import (
     GroupMetadataV2,
     GroupMetadataV3,
     default_fill_value,
+    encode_attributes,
     parse_node_v3,
 )
 from zarr_core.storage.base import Store
@@ -209,18 +210,20 @@ def _current_attributes(store: Store, path: str) -> dict:
 def write_array_metadata(
     store: Store, path: str, node: NodeMetadata, attributes: dict | None = None
 ) -> None:
-    """Write an array document (and v2 ``attributes`` when given, in the same batch).
+    """Write an array document with ``attributes`` (v2: a ``.zattrs`` in the same batch).
 
-    A v3 document keeps the attributes currently stored in it.
+    Without ``attributes`` (a resize), a v3 document keeps the attributes stored in it.
     """
     meta = node.meta
     if meta.zarr_format == 2:
         values = {join_path(path, ZARRAY): meta.to_json()}
         if attributes:
-            values[join_path(path, ZATTRS)] = _attrs_json(attributes)
+            values[join_path(path, ZATTRS)] = encode_attributes(attributes, key=join_path(path, ZATTRS))
         store.setitems(values)
         return
-    meta = replace(meta, attributes=_current_attributes(store, path))
+    if attributes is None:
+        attributes = _current_attributes(store, path)
+    meta = replace(meta, attributes=attributes)
     store[join_path(path, ZARR_JSON)] = meta.to_json()
 
 
@@ -229,14 +232,10 @@ def write_group_metadata(store: Store, path: str, zarr_format: int, attributes: 
     if zarr_format == 2:
         values = {join_path(path, ZGROUP): GroupMetadataV2().to_json()}
         if attributes:
-            values[join_path(path, ZATTRS)] = _attrs_json(attributes)
+            values[join_path(path, ZATTRS)] = encode_attributes(attributes, key=join_path(path, ZATTRS))
         store.setitems(values)
     else:
         store[join_path(path, ZARR_JSON)] = GroupMetadataV3(attributes=dict(attributes or {})).to_json()
-
-
-def _attrs_json(attributes: dict) -> bytes:
-    return json.dumps(attributes, indent=4, sort_keys=True).encode()
 
 
 def check_no_node(store: Store, path: str) -> None:

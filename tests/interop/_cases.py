@@ -32,13 +32,16 @@ Region = tuple[tuple[int, int], ...]
 NUMERIC_KINDS = frozenset("biufc")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ArrayCase:
     """One array, described independently of the library that writes it.
 
-    ``compressor``/``filters``/``order``/``dimension_separator``/``object_codec`` apply
-    to format 2, ``codecs``/``chunk_key_encoding``/``dimension_names`` to format 3.
-    ``compressor="default"`` and ``codecs=None`` leave the choice to the writer.
+    ``compressor``/``filters``/``order``/``dimension_separator``/``object_codec`` are
+    the format 2 members, ``codecs``/``chunk_key_encoding``/``dimension_names`` the format
+    3 ones. ``compressor="default"`` and ``codecs=None`` leave the choice to the writer.
+    A format 3 case with ``compressor``/``filters``/``order`` tests zarr-core's
+    translation of those arguments into codecs (``expect_codecs``); only zarr-core
+    writes it.
     """
 
     name: str
@@ -65,7 +68,8 @@ class ArrayCase:
     #: Chunks (grid indices) that must not be stored, so the case really exercises
     #: missing chunks.
     absent_chunks: tuple[tuple[int, ...], ...] = ()
-    #: ``"str"``/``"bytes"`` for variable-length strings/bytes, else ``None``.
+    #: The ``dtype`` shorthand for object arrays: ``"str"``, ``"bytes"`` or
+    #: ``"array:<dtype>"`` (variable-length strings, bytes, numeric arrays).
     object: str | None = None
     #: Format 3 written from v2-style arguments (compressor/filters/order): the codec
     #: names zarr-core's ``zarr.json`` must list.
@@ -135,7 +139,7 @@ class ArrayCase:
         return sep.join(["c", *map(str, index)])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TreeCase:
     """A hierarchy: groups with attributes, nested, with small arrays in them.
 
@@ -210,7 +214,7 @@ def ramp(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         out = np.zeros(n, dtype=dtype)
         for k, name in enumerate(dtype.names):
             sub = dtype.fields[name][0]
-            base, sub_shape = (sub.subdtype if sub.subdtype is not None else (sub, ()))
+            base, sub_shape = sub.subdtype if sub.subdtype is not None else (sub, ())
             values = ramp((n, *sub_shape), base)
             # Shift each field so that fields do not hold the same values.
             out[name] = np.roll(values, k, axis=0)
@@ -293,9 +297,12 @@ DTYPES_COMMON: list[tuple[str, Any]] = [
     # Above 2**63: has to survive JSON as an integer, not a float or a signed value.
     ("<u8", 2**64 - 1),
     ("<f2", 1.5),
+    ("<f2", float("nan")),
     ("<f4", float("nan")),
     ("<f8", float("nan")),
     ("<f8", float("-inf")),
+    # The sign of zero is part of the value (compared with signbit).
+    ("<f8", -0.0),
     ("<c8", complex(1.5, -2.0)),
     ("<c16", complex(float("nan"), 1.0)),
     ("<M8[ns]", np.datetime64("NaT")),
@@ -324,6 +331,8 @@ def _dtype_name(dtype: np.dtype, fill: Any) -> str:
     name = name.replace("[", "-").replace("]", "")
     if isinstance(fill, float | complex) and not math.isfinite(abs(fill)):
         name += "-fill-" + ("nan" if fill != fill else "inf")
+    elif isinstance(fill, float) and fill == 0 and math.copysign(1, fill) < 0:
+        name += "-fill-negzero"
     return name
 
 
@@ -443,7 +452,8 @@ def _object_cases(fmt: int) -> list[ArrayCase]:
                 data=objects(shape, ragged),
                 chunks=chunks,
                 fill_value=None,
-                object_codec={"id": "vlen-array", "dtype": "<i8"},
+                # The 'array:<dtype>' shorthand of zarr-python 2 (a VLenArray codec).
+                object="array:i8",
             )
         )
     return cases
@@ -482,7 +492,10 @@ V3_CHAINS: list[tuple[str, tuple[dict, ...]]] = [
     ("blosc-blosclz-noshuffle", (BYTES_LE, _v3_blosc("blosclz", "noshuffle", 4))),
     ("gzip", (BYTES_LE, {"name": "gzip", "configuration": {"level": 6}})),
     ("zstd", (BYTES_LE, {"name": "zstd", "configuration": {"level": 5, "checksum": False}})),
-    ("zstd-checksum", (BYTES_LE, {"name": "zstd", "configuration": {"level": 1, "checksum": True}})),
+    (
+        "zstd-checksum",
+        (BYTES_LE, {"name": "zstd", "configuration": {"level": 1, "checksum": True}}),
+    ),
     ("crc32c", (BYTES_LE, {"name": "crc32c"})),
     (
         "gzip-crc32c",
@@ -525,7 +538,13 @@ def _codec_cases(fmt: int) -> list[ArrayCase]:
                 chunks=(5,),
                 compressor=None,
                 filters=(
-                    {"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i4"},
+                    {
+                        "id": "fixedscaleoffset",
+                        "offset": 0,
+                        "scale": 10,
+                        "dtype": "<f8",
+                        "astype": "<i4",
+                    },
                 ),
             ),
             ArrayCase(name="order-F", order="F", compressor=BLOSC, **base),
@@ -670,6 +689,17 @@ def _layout_cases(fmt: int) -> list[ArrayCase]:
             absent_chunks=((),),
         ),
         ArrayCase(name="1d-edge", fmt=fmt, data=ramp((23,), "<i8"), chunks=(5,)),
+        ArrayCase(
+            # v2 "fill_value": null: missing chunks are undefined by the spec, and every
+            # implementation reads zeros (v3 always has a fill value).
+            name="fill-null-missing",
+            fmt=fmt,
+            data=partial(ramp((6,), "<i4"), ((0, 3),), 0),
+            chunks=(3,),
+            fill_value=None if fmt == 2 else 0,
+            region=((0, 3),),
+            absent_chunks=((1,),),
+        ),
         # No elements, so no chunks at all.
         ArrayCase(name="empty-dimension", fmt=fmt, data=ramp((0, 3), "<f8"), chunks=(2, 2)),
         ArrayCase(name="1d-one-chunk-larger", fmt=fmt, data=ramp((3,), "<f4"), chunks=(10,)),
@@ -684,6 +714,18 @@ def _layout_cases(fmt: int) -> list[ArrayCase]:
             absent_chunks=((2, 0, 0), (2, 1, 2), (0, 0, 0), (1, 1, 0)),
         ),
         ArrayCase(name="chunks-of-1", fmt=fmt, data=ramp((3, 4), "<i2"), chunks=(1, 1)),
+        ArrayCase(
+            # Big enough (about 470 KiB) for zarr-core to encode and decode chunks in
+            # parallel; 20 chunks with edges, two of them never written.
+            name="large-multichunk",
+            fmt=fmt,
+            data=partial(ramp((300, 200), "<f8"), ((0, 300), (0, 128)), 0.5),
+            chunks=(64, 64),
+            fill_value=0.5,
+            region=((0, 300), (0, 128)),
+            read_region=((50, 250), (60, 190)),
+            absent_chunks=((0, 2), (4, 3)),
+        ),
         ArrayCase(
             # Chunk (0, 1) holds only the fill value and must not be stored.
             name="write-empty-chunks-false",
@@ -719,6 +761,15 @@ def _layout_cases(fmt: int) -> list[ArrayCase]:
                 dimension_names=("z", "y", "x"),
             ),
             ArrayCase(
+                # Attributes are set after creation: rewriting zarr.json keeps the names.
+                name="dimension-names-attributes",
+                fmt=fmt,
+                data=ramp((3, 2), "<u1"),
+                chunks=(2, 2),
+                dimension_names=("row", "column"),
+                attributes={"units": ["m", "s"]},
+            ),
+            ArrayCase(
                 name="dimension-names-partial",
                 fmt=fmt,
                 data=ramp((2, 3), "<i4"),
@@ -743,7 +794,7 @@ def tree_cases(fmt: int) -> list[TreeCase]:
         {"path": "", "kind": "group", "attrs": {"root": True, "nested": ATTRS["nested"]}},
         {"path": "a", "kind": "group", "attrs": {"level": 1, "title": "ä"}},
         {"path": "a/b", "kind": "group", "attrs": {"level": 2, "list": [1, [2, {"x": None}]]}},
-        {"path": "a/b/c", "kind": "group", "attrs": {}},
+        {"path": "a/b/c", "kind": "group", "attrs": dict(NONFINITE_ATTRS)},
         {
             "path": "a/b/values",
             "kind": "array",

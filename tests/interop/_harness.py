@@ -63,12 +63,18 @@ def _region(region: Any) -> tuple:
 # ------------------------------------------------------------------ zarr-core side
 
 
+def _dtype_arg(case: ArrayCase) -> Any:
+    if case.object is None:
+        return case.data.dtype
+    return {"str": str, "bytes": bytes}.get(case.object, case.object)
+
+
 def core_write(case: ArrayCase, path: Path) -> None:
     """Create ``case`` with zarr-core at ``path`` and write its data."""
     kwargs: dict[str, Any] = {
         "shape": case.data.shape,
         "chunks": case.chunks,
-        "dtype": {"str": str, "bytes": bytes}.get(case.object, case.data.dtype),
+        "dtype": _dtype_arg(case),
         "fill_value": case.fill_value,
         "store": str(path),
         "zarr_format": case.fmt,
@@ -273,7 +279,12 @@ def run_exchange(
 
 
 def _entry(op: str, case: ArrayCase | TreeCase, path: Path) -> dict:
-    entry: dict[str, Any] = {"op": op, "id": f"{op}-{case.id}", "path": str(path), "format": case.fmt}
+    entry: dict[str, Any] = {
+        "op": op,
+        "id": f"{op}-{case.id}",
+        "path": str(path),
+        "format": case.fmt,
+    }
     if isinstance(case, ArrayCase):
         entry.update(
             chunks=list(case.chunks),
@@ -303,7 +314,9 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def assert_same_array(actual: Any, expected: np.ndarray, *, exact_byteorder: bool, what: str) -> None:
+def assert_same_array(
+    actual: Any, expected: np.ndarray, *, exact_byteorder: bool, what: str
+) -> None:
     """Shape, dtype and every element of ``actual`` equal ``expected`` (NaN == NaN).
 
     ``exact_byteorder=False`` accepts the other byte order: Zarr v3 keeps the byte order
@@ -326,7 +339,9 @@ def assert_same_array(actual: Any, expected: np.ndarray, *, exact_byteorder: boo
                 )
         return
     if exact_byteorder:
-        assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype!r} != {expected.dtype!r}"
+        assert actual.dtype == expected.dtype, (
+            f"{what}: dtype {actual.dtype!r} != {expected.dtype!r}"
+        )
     else:
         assert actual.dtype.newbyteorder("<") == expected.dtype.newbyteorder("<"), (
             f"{what}: dtype {actual.dtype!r} != {expected.dtype!r} (any byte order)"
@@ -341,6 +356,14 @@ def _assert_values(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
             _assert_values(actual[name], expected[name], f"{what}[{name!r}]")
     else:
         np.testing.assert_array_equal(actual, expected, err_msg=what, strict=True)
+        if expected.dtype.kind in "fc":
+            # assert_array_equal takes -0.0 == 0.0; the sign is data too.
+            for part in ("real", "imag") if expected.dtype.kind == "c" else ("real",):
+                got, want = getattr(actual, part), getattr(expected, part)
+                mask = ~np.isnan(want)
+                np.testing.assert_array_equal(
+                    np.signbit(got[mask]), np.signbit(want[mask]), err_msg=f"{what}: sign of zero"
+                )
 
 
 def check_read(
@@ -464,9 +487,7 @@ def verify_tree_peer_to_core(exchange: Exchange, case: TreeCase) -> None:
 # ------------------------------------------------------------------ parametrisation
 
 
-def params(
-    cases: Sequence[ArrayCase | TreeCase], xfail: dict[str, str] | None = None
-) -> list[Any]:
+def params(cases: Sequence[ArrayCase | TreeCase], xfail: dict[str, str] | None = None) -> list[Any]:
     """``pytest.param`` per case, id'd by the case, strict-xfailed per ``xfail`` (id -> reason)."""
     xfail = dict(xfail or {})
     out = []
@@ -476,4 +497,3 @@ def params(
         out.append(pytest.param(case, id=case.id, marks=marks))
     assert not xfail, f"xfail entries for unknown cases: {sorted(xfail)}"
     return out
-

@@ -61,8 +61,7 @@ TO_PEER = [c for c in SUPPORTED if c.id not in NOT_READABLE_BY_TENSORSTORE]
 FROM_PEER = [
     c
     for c in SUPPORTED
-    if c.id not in NOT_WRITABLE_BY_TENSORSTORE
-    and not c.features & {"attributes", "core-api-only"}
+    if c.id not in NOT_WRITABLE_BY_TENSORSTORE and not c.features & {"attributes", "core-api-only"}
 ]
 
 # case id -> reason (a zarr-core bug, with its reproduction in the reason)
@@ -82,9 +81,7 @@ def exchange(tensorstore_peer: Peer, tmp_path_factory: pytest.TempPathFactory) -
 def test_core_to_tensorstore(exchange: Exchange, case: ArrayCase) -> None:
     """tensorstore reads what zarr-core wrote (whole array and a region)."""
     # tensorstore returns native byte order and labels unnamed dimensions "".
-    verify_core_to_peer(
-        exchange, case, exact_byteorder=False, attrs=False, unnamed_dimension=""
-    )
+    verify_core_to_peer(exchange, case, exact_byteorder=False, attrs=False, unnamed_dimension="")
 
 
 @pytest.mark.parametrize("case", params(FROM_PEER, XFAIL_PEER_TO_CORE))

@@ -22,8 +22,16 @@ from tests.interop._harness import (
 
 pytestmark = pytest.mark.interop
 
-CASES = array_cases(2)
+SUPPORTED = array_cases(2)
 TREES = tree_cases(2)
+# zarr-python 2.18 limitations (not bugs in zarr-core):
+# - with "fill_value": null it returns uninitialised memory (np.empty) for missing
+#   chunks; the spec leaves them undefined, so there is nothing to compare;
+NOT_READABLE_BY_ZARR_PYTHON2 = {"v2-fill-null-missing"}
+# - it writes a -0.0 fill value as 0.0 (it reads ours correctly).
+NOT_WRITABLE_BY_ZARR_PYTHON2 = {"v2-f8-fill-negzero"}
+TO_PEER = [c for c in SUPPORTED if c.id not in NOT_READABLE_BY_ZARR_PYTHON2]
+FROM_PEER = [c for c in SUPPORTED if c.id not in NOT_WRITABLE_BY_ZARR_PYTHON2]
 
 # case id -> reason (a zarr-core bug, with its reproduction in the reason)
 XFAIL_CORE_TO_PEER: dict[str, str] = {}
@@ -36,20 +44,20 @@ def exchange(zarr_python2: Peer, tmp_path_factory: pytest.TempPathFactory) -> Ex
     return run_exchange(
         zarr_python2,
         tmp_path_factory.mktemp("zp2"),
-        to_peer=CASES,
-        from_peer=CASES,
+        to_peer=TO_PEER,
+        from_peer=FROM_PEER,
         trees_to_peer=TREES,
         trees_from_peer=TREES,
     )
 
 
-@pytest.mark.parametrize("case", params(CASES, XFAIL_CORE_TO_PEER))
+@pytest.mark.parametrize("case", params(TO_PEER, XFAIL_CORE_TO_PEER))
 def test_core_to_zarr_python2(exchange: Exchange, case: ArrayCase) -> None:
     """zarr-python 2 reads what zarr-core wrote."""
     verify_core_to_peer(exchange, case, exact_byteorder=True)
 
 
-@pytest.mark.parametrize("case", params(CASES, XFAIL_PEER_TO_CORE))
+@pytest.mark.parametrize("case", params(FROM_PEER, XFAIL_PEER_TO_CORE))
 def test_zarr_python2_to_core(exchange: Exchange, case: ArrayCase) -> None:
     """zarr-core reads what zarr-python 2 wrote."""
     verify_peer_to_core(exchange, case, exact_byteorder=True)

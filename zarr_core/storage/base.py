@@ -208,6 +208,8 @@ class Store(MutableMapping[str, bytes]):
         src = validate_key(src_path.strip("/"))
         dst = validate_key(dst_path.strip("/"))
         self._check_writable(dst)
+        if dst == src or dst.startswith(src + "/"):
+            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
         moved = self.getitems([src])
         for key in self.list_prefix(src + "/"):
             moved.setdefault(key, None)  # type: ignore[arg-type]
@@ -286,5 +288,5 @@ def _dir_prefix(path: str) -> str:
 def mode_is_read_only(mode: str) -> bool:
     """Whether a zarr access mode (``r``, ``r+``, ``a``, ``w``, ``w-``) forbids writes."""
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
-        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
+        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-', 'x'")
     return mode == "r"

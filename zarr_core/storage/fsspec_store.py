@@ -14,6 +14,11 @@ __all__ = ["FSStore"]
 _DEFAULT_MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
 
+def _protocols(fs: Any) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
 class FSStore(Store):
     """A store over an fsspec filesystem.
 
@@ -127,6 +132,29 @@ class FSStore(Store):
         if not self.fs.isfile(path):
             raise KeyError(key)
         self.fs.rm(path)
+        self._prune([path])
+
+    def _prune(self, paths: list[str]) -> None:
+        """Remove directories left empty, on filesystems that have real directories.
+
+        A directory then exists only while it holds keys, as in every other store; object
+        stores (S3, GCS...) have no directories to remove.
+        """
+        if not {"file", "local", "memory"} & set(_protocols(self.fs)):
+            return
+        parents = {p.rpartition("/")[0] for p in paths}
+        root = self.path
+        while parents:
+            parent = max(parents, key=len)
+            parents.discard(parent)
+            if len(parent) <= len(root) or not parent.startswith(root):
+                continue
+            try:
+                if self.fs.isdir(parent) and not self.fs.ls(parent, detail=False):
+                    self.fs.rmdir(parent)
+                    parents.add(parent.rpartition("/")[0])
+            except OSError:
+                pass  # a concurrent writer filled it again: keep it
 
     def _contains(self, key: str) -> bool:
         return self.fs.isfile(self._to_path(key))
@@ -220,6 +248,7 @@ class FSStore(Store):
         existing = [p for p in paths if self.fs.isfile(p)]
         if existing:
             self.fs.rm(existing)
+            self._prune(existing)
 
     def get_partial_values(
         self, key_ranges: Iterable[tuple[str, ByteRange | None]]

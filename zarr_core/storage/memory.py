@@ -109,6 +109,17 @@ class MemoryStore(Store):
             if isinstance(node[name], dict):
                 raise KeyError(key)
             del node[name]
+            self._prune(key)
+
+    def _prune(self, key: str) -> None:
+        # A directory exists only while it holds keys, as in the other stores' listings.
+        parts = key.split("/")[:-1]
+        while parts:
+            node = self._dir("/".join(parts[:-1]))
+            if node is None or node.get(parts[-1]):
+                return
+            del node[parts[-1]]
+            parts.pop()
 
     def _keys(self) -> Iterator[str]:
         with self._lock:
@@ -166,12 +177,15 @@ class MemoryStore(Store):
     def rename(self, src_path: str, dst_path: str) -> None:
         src, dst = normalize_path(src_path), normalize_path(dst_path)
         self._check_writable(dst)
+        if dst == src or dst.startswith(src + "/"):
+            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
         with self._lock:
             src_parent, src_name = self._parent(src, create=False)
             if src_name not in src_parent:
                 raise KeyError(src_path)
             dst_parent, dst_name = self._parent(dst, create=True)
             dst_parent[dst_name] = src_parent.pop(src_name)
+            self._prune(src)
 
     def clear(self) -> None:
         self._check_writable()

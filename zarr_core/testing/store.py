@@ -184,6 +184,17 @@ class StoreTests:
         assert filled.list_prefix("a/") == ["a/e"]
         with pytest.raises(KeyError):
             filled.rename("missing", "other")
+        with pytest.raises(ValueError, match="itself"):
+            filled.rename("moved", "moved")
+        with pytest.raises(ValueError, match="itself"):
+            filled.rename("moved", "moved/inner")
+        assert bytes(filled["moved/c"]) == b"abc"
+
+    def test_emptied_directory_is_not_listed(self, filled):
+        filled.delitems(["a/b/c", "a/b/d"])
+        assert filled.listdir("a") == ["e"]
+        del filled["a/e"]
+        assert "a" not in filled.listdir("")
 
     def test_getsize(self, filled):
         assert filled.getsize("a/b/c") == 3

@@ -10,8 +10,9 @@ A job is a JSON file::
      "entries": [{"op": "read" | "write" | "read_tree" | "write_tree",
                   "id": "<unique name>", "path": "<store directory>", "format": 2 | 3, ...}]}
 
-Every entry gets ``<out>/<id>.json`` (``{"error": <traceback or null>, ...}``) and, for
-array reads and writes, ``<out>/<id>.npz`` with the arrays. One failing entry never stops
+Every entry gets ``<out>/<id>.json`` (``{"error": <traceback or null>, ...}``) and array
+reads also ``<out>/<id>.npz`` (``data``, ``region``, ``fill``). Writes take the data and
+fill value from the ``.npz`` named by the entry's ``npz``. One failing entry never stops
 the others: each is reported on its own, so the test for that case shows the peer's
 traceback.
 """
@@ -21,8 +22,9 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

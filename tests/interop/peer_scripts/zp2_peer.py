@@ -21,13 +21,20 @@ def _store(entry: dict) -> Any:
     return zarr.DirectoryStore(entry["path"])
 
 
+def _dtype(entry: dict, data: np.ndarray) -> Any:
+    kind = entry.get("object")
+    if kind is None:
+        return data.dtype
+    return {"str": str, "bytes": bytes}.get(kind, kind)  # "array:i8" is a dtype shorthand
+
+
 def write(entry: dict, out: Path) -> dict:
     """Create the array described by ``entry`` and write the case data into it."""
     data, fill, has_fill = load_case_data(entry)
     kwargs: dict[str, Any] = {
         "shape": data.shape,
         "chunks": tuple(entry["chunks"]),
-        "dtype": {"str": str, "bytes": bytes}.get(entry.get("object"), data.dtype),
+        "dtype": _dtype(entry, data),
         "fill_value": fill if has_fill else None,
         "order": entry.get("order", "C"),
         "store": _store(entry),
