@@ -38,7 +38,7 @@ ensure_peers() {
         "$PYTHON" -m venv "$PEERS/zp2"
     fi
     quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16"
-    quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "lmdb" "pytest"
+    quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "msgpack" "lmdb" "pytest"
 }
 
 # quiet_pip PYTHON ARGS...: pip install, showing the log only when it fails.

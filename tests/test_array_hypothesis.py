@@ -23,12 +23,13 @@ from hypothesis import HealthCheck, given, settings
 import zarr_core
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-DTYPES = ["bool", "i1", "u2", "i4", ">i8", "f4", "f8", "c16", "M8[s]", "m8[ms]"]
+# "O" stands for variable-length strings (created with dtype=str)
+DTYPES = ["bool", "i1", "u2", "i4", ">i8", "f4", "f8", "c16", "M8[s]", "m8[ms]", "O"]
 STORES = ["memory", "directory"]
 
 
@@ -45,6 +46,8 @@ def make_store(tmp_path_factory):
 
 
 def elements(dtype: np.dtype) -> st.SearchStrategy:
+    if dtype.kind == "O":
+        return st.text(max_size=4)
     if dtype.kind in "mM":
         # NaT included; the range keeps clear of int64 overflow in NumPy's conversions
         return st.integers(-(2**40), 2**40).map(lambda i: np.array(i).view(dtype)[()]) | st.just(
@@ -68,7 +71,7 @@ class Setup:
         z = zarr_core.create(
             self.shape,
             chunks=self.chunks,
-            dtype=self.dtype,
+            dtype=str if self.dtype.kind == "O" else self.dtype,
             fill_value=self.fill_value,
             order=self.order,
             zarr_format=self.zarr_format,

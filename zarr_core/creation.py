@@ -150,6 +150,9 @@ def _v2_metadata(
         if not hasattr(compressor, "get_config"):
             raise BadCompressorError(compressor)
         compressor = compressor.get_config()
+    if compressor is not None and compressor.get("id") == "zstd" and compressor.get("checksum") is False:
+        # numcodecs writes checksum: false, which tensorstore refuses; false is the default.
+        compressor = {k: v for k, v in compressor.items() if k != "checksum"}
     return ArrayMetadataV2(
         shape=shape,
         chunks=chunks,

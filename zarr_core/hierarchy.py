@@ -46,7 +46,8 @@ def group(
     kind, found = node_kind(target, full_path)
     explicit = zarr_format or zarr_version or pinned
     if overwrite or kind is None or (explicit is not None and found != explicit):
-        _new_group(target, full_path, fmt, overwrite or kind is not None, chunk_store_obj, attributes)
+        # a node of the other format is an error unless overwriting, never deleted
+        _new_group(target, full_path, fmt, overwrite, chunk_store_obj, attributes)
     elif kind == "array":
         raise ContainsArrayError(full_path)
     return Group(

@@ -149,6 +149,10 @@ class TreeCase:
     name: str
     fmt: int
     nodes: tuple[dict, ...]
+    #: The writer consolidates the metadata afterwards (zarr-python's .zmetadata for
+    #: format 2, inline consolidated_metadata in the root zarr.json for format 3), as
+    #: xarray does by default. zarr-core does not write it, so only peers write these.
+    consolidated: bool = False
 
     @property
     def id(self) -> str:
@@ -249,6 +253,8 @@ def ramp(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
             values[3] = np.timedelta64("NaT")
     elif kind == "S":
         values = np.array([f"b{k}".encode()[: dtype.itemsize] for k in i], dtype)
+    elif kind == "V":
+        values = np.frombuffer(bytes(k % 256 for k in range(n * dtype.itemsize)), dtype).copy()
     elif kind == "U":
         values = np.array([("ü" + str(k) + "☃")[: dtype.itemsize // 4] for k in i], dtype)
     else:
@@ -312,6 +318,9 @@ DTYPES_COMMON: list[tuple[str, Any]] = [
     ("<m8[ms]", np.timedelta64(-5, "ms")),
     ("|S6", b"zz"),
     ("<U3", "fé"),
+    (">U2", "ß"),
+    # Raw bytes: "raw_bytes" in v3 (zarr-python's name), base64 fill values.
+    ("|V4", b"\x01\x00\xff\x7f"),
     (">i4", 12345),
     (">u8", 2**63 + 5),
     (">f8", float("inf")),
@@ -323,7 +332,10 @@ STRUCT_V2 = [
     [("a", "<i4"), ("b", "<f8"), ("c", "|S3")],
     [("x", ">u2"), ("y", "<f4", (2, 2)), ("z", [("p", "|i1"), ("q", "<i8")])],
 ]
-STRUCT_V3 = [[("a", "<i4"), ("b", "<f8"), ("c", "|u1")]]
+STRUCT_V3 = [
+    [("a", "<i4"), ("b", "<f8"), ("c", "|u1")],
+    [("t", "<M8[ms]"), ("s", "|S2"), ("f", "<f4")],
+]
 
 
 def _dtype_name(dtype: np.dtype, fill: Any) -> str:
@@ -400,6 +412,20 @@ def _object_cases(fmt: int) -> list[ArrayCase]:
             object="bytes",
         ),
     ]
+    cases.append(
+        ArrayCase(
+            # Strings have a fill value too: missing chunks and the unwritten part of
+            # partially written ones read as it.
+            name="vlen-str-missing",
+            fmt=fmt,
+            data=partial(objects(SHAPE, STRINGS), REGION, "∅"),
+            chunks=CHUNKS,
+            fill_value="∅",
+            object="str",
+            region=REGION,
+            absent_chunks=MISSING,
+        )
+    )
     if fmt == 2:
         cases.append(
             ArrayCase(
@@ -828,4 +854,5 @@ def tree_cases(fmt: int) -> list[TreeCase]:
     return [
         TreeCase(name="tree", fmt=fmt, nodes=nodes),
         TreeCase(name="implicit-parents", fmt=fmt, nodes=implicit),
+        TreeCase(name="consolidated", fmt=fmt, nodes=nodes, consolidated=True),
     ]

@@ -261,6 +261,7 @@ def run_exchange(
     for case in trees_from_peer:
         entry = _entry("write_tree", case, exchange.peer_path(case))
         entry["nodes"] = list(case.nodes)
+        entry["consolidated"] = case.consolidated
         entries.append(entry)
 
     job = root / "job.json"

@@ -93,6 +93,8 @@ def write_tree(entry: dict, out: Path) -> dict:
             target = root.create_dataset(node["path"], data=data, chunks=tuple(node["chunks"]))
         if node["attrs"]:
             target.attrs.update(node["attrs"])
+    if entry.get("consolidated"):
+        zarr.consolidate_metadata(_store(entry))
     return {}
 
 

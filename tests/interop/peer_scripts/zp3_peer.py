@@ -132,6 +132,8 @@ def write_tree(entry: dict, out: Path) -> dict:
                 attributes=node["attrs"],
             )
             arr[...] = data
+    if entry.get("consolidated"):
+        zarr.consolidate_metadata(entry["path"])
     return {}
 
 
