@@ -320,3 +320,18 @@ def test_cli_entry_points_run():
 
 def test_public_api_reexports():
     assert zarr_core.list_plugins is list_plugins and zarr_core.which is which
+
+
+def test_discovery_imports_no_store_module():
+    # Plugin modules only declare; store modules (and their client libraries) load on use.
+    code = (
+        "import sys, zarr_core\n"
+        "infos = zarr_core.list_plugins()\n"
+        "assert any(i.distribution == 'zarr-core-directory' for i in infos)\n"
+        "heavy = [m for m in sys.modules if m.endswith('.store') and m.startswith('zarr_core_')]\n"
+        "heavy += [m for m in ('lmdb', 'redis', 'pymongo', 'azure', 's3fs', 'moto') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

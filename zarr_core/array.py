@@ -28,6 +28,7 @@ from zarr_core.indexing import (
 )
 from zarr_core.node import NodeMetadata, load_node, write_array_metadata
 from zarr_core.storage.base import Store
+from zarr_core.transformers import apply_storage_transformers
 
 __all__ = ["Array"]
 
@@ -107,6 +108,10 @@ class Array:
         self._meta = node.meta
         self._pipeline = node.pipeline(allow_pickle=self._allow_pickle)
         self._fill_for_memory = node.fill_for_memory
+        # Chunk I/O goes through the storage transformers the metadata names (v3 only).
+        self._chunk_io = apply_storage_transformers(
+            self._meta, self.chunk_store, self._path, node.metadata_keys(self._path)[0]
+        )
 
     def _refresh(self) -> None:
         if not self._cache_metadata:
@@ -249,7 +254,7 @@ class Array:
     def _stored_chunk_keys(self) -> list[str]:
         prefix = self._path + "/" if self._path else ""
         wanted = set(self._chunk_keys(list(np.ndindex(*self.cdata_shape))))
-        return [k for k in self.chunk_store.list_prefix(prefix) if k in wanted]
+        return [k for k in self._chunk_io.list_prefix(prefix) if k in wanted]
 
     @property
     def nbytes_stored(self) -> int:
@@ -392,7 +397,7 @@ class Array:
         new_grid = self.cdata_shape
         stale = [c for c in np.ndindex(*old_grid) if any(i >= n for i, n in zip(c, new_grid))]
         if stale:
-            self.chunk_store.delitems(self._chunk_keys(stale))
+            self._chunk_io.delitems(self._chunk_keys(stale))
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
         """Grow along ``axis`` and write ``data`` into the new region; returns the new shape."""
@@ -439,7 +444,7 @@ class Array:
         """
         h = hashlib.new(hashname)
         keys = sorted(self._stored_chunk_keys())
-        chunks = self.chunk_store.getitems(keys)
+        chunks = self._chunk_io.getitems(keys)
         start = len(self._path) + 1 if self._path else 0
         for key in keys:
             h.update(key[start:].encode())

@@ -27,6 +27,8 @@ from zarr_core.node import (
     write_array_metadata,
 )
 from zarr_core.storage.keys import join_path, normalize_path
+from zarr_core.storage.memory import MemoryStore
+from zarr_core.transformers import apply_storage_transformers
 from zarr_core.storage.resolve import resolve
 
 __all__ = [
@@ -393,6 +395,10 @@ def create(
             chunk_key_encoding, dimension_names, storage_transformers, attributes, shards,
         )
     node = NodeMetadata("array", meta)
+    # Resolve every codec and transformer before touching the store: a missing plugin
+    # must not leave metadata behind that nothing can open.
+    node.pipeline(allow_pickle=allow_pickle)
+    apply_storage_transformers(meta, MemoryStore(), full_path)
     _clear_or_check(target, chunk_store_obj, full_path, overwrite)
     require_parent_groups(target, full_path, fmt)
     write_array_metadata(target, full_path, node, attributes=dict(attributes or {}))

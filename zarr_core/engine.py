@@ -90,7 +90,7 @@ def read(
     buffer = np.empty(indexer.out_shape, dtype=dtype)
     if projections:
         keys = _keys(array, projections)
-        stored = array.chunk_store.getitems(keys)
+        stored = array._chunk_io.getitems(keys)
         present = []
         for i, key in enumerate(keys):
             if key in stored:
@@ -136,9 +136,24 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     if not projections:
         return
     keys = _keys(array, projections)
+    synchronizer = array._synchronizer
+    if synchronizer is None:
+        _update_chunks(array, projections, keys, value, indexer.drop_axes, fields)
+        return
+    # Under a synchronizer each chunk's read-modify-write holds that chunk's lock, so
+    # concurrent writers to overlapping regions (threads or processes) lose no update.
+    for proj, key in zip(projections, keys):
+        with synchronizer[key]:
+            _update_chunks(array, [proj], [key], value, indexer.drop_axes, fields)
+
+
+def _update_chunks(
+    array: Array, projections: list, keys: list[str], value: np.ndarray, drop: tuple, fields: Any
+) -> None:
+    """Write ``value`` into the given chunks: one batched read of the partly covered ones,
+    one encode batch, one batched store call."""
     chunk_shape = array.chunks
     shape = array.shape
-    drop = indexer.drop_axes
     # A chunk is rewritten from scratch when the selection covers all of its in-bounds part.
     partial = [
         i
@@ -149,7 +164,7 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     existing: dict[int, np.ndarray] = {}
     if partial:
         partial_keys = [keys[i] for i in partial]
-        stored = array.chunk_store.getitems(partial_keys)
+        stored = array._chunk_io.getitems(partial_keys)
         found = [i for i in partial if keys[i] in stored]
         if found:
             decoded = array._pipeline.decode_batch([stored[keys[i]] for i in found], [keys[i] for i in found])
@@ -192,8 +207,13 @@ def _object_array(value: Any, shape: tuple[int, ...]) -> np.ndarray:
     VLenArray array), which ``np.asarray(value)`` would split or refuse as ragged.
     """
     arr = np.empty(shape, dtype=object)
-    # [()] stores a sequence as the single element of a 0-d array; [...] would broadcast it
-    arr[() if not shape else ...] = value
+    if shape:
+        arr[...] = value
+    elif isinstance(value, np.ndarray) and value.ndim == 0:
+        arr[()] = value[()]
+    else:
+        # one element: [()] stores a sequence as it is, where [...] would broadcast it
+        arr[()] = value
     return arr
 
 
@@ -212,7 +232,7 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
         keys = [k for k, e in zip(keys, empty) if not e]
         chunks = [c for c, e in zip(chunks, empty) if not e]
         if delete:
-            array.chunk_store.delitems(delete)
+            array._chunk_io.delitems(delete)
     if chunks:
         encoded = array._pipeline.encode_batch(chunks)
-        array.chunk_store.setitems(dict(zip(keys, encoded)))
+        array._chunk_io.setitems(dict(zip(keys, encoded)))

@@ -71,6 +71,7 @@ __all__ = [
     "BytesLike",
     "ChunkBatch",
     "byte_view",
+    "exportable",
     "nbytes_of",
     "to_bytes",
 ]
@@ -147,11 +148,21 @@ def nbytes_of(data: BytesLike) -> int:
     return memoryview(data).nbytes
 
 
+def exportable(data: BytesLike) -> BytesLike:
+    """``data`` itself when C libraries can read it through the buffer protocol, else a
+    byte view (NumPy cannot export datetime arrays or non-C-contiguous memory)."""
+    if isinstance(data, np.ndarray) and (data.dtype.kind in "Mm" or not data.flags.c_contiguous):
+        return byte_view(data)
+    return data
+
+
 def to_bytes(data: BytesLike) -> bytes:
     """``data`` as an immutable ``bytes`` object (no copy when it already is one)."""
-    if isinstance(data, bytes):
+    if type(data) is bytes:
         return data
-    return byte_view(data).tobytes()
+    if isinstance(data, np.ndarray):
+        return data.tobytes(order="A")
+    return memoryview(data).tobytes()
 
 
 def check_config(name: str, configuration: Mapping[str, Any], allowed: Sequence[str]) -> None:

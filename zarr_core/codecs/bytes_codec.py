@@ -23,7 +23,6 @@ __all__ = ["BytesCodec", "endian_of"]
 
 Endian = Literal["little", "big"]
 _ORDER_CHAR = {"little": "<", "big": ">"}
-_COPY_MAX = 64 * 1024
 
 
 def endian_of(dtype: np.dtype) -> Endian | None:
@@ -88,23 +87,17 @@ class BytesCodec(ArrayBytesCodec):
         return dtype.newbyteorder(_ORDER_CHAR[self.endian])
 
     def encode(self, chunk: np.ndarray) -> BytesLike:
+        # The array itself is the bytes-like result: no copy when it is already C-ordered
+        # in the stored byte order, and the next codec reads it through the buffer protocol.
         arr = np.asarray(chunk)
         stored = self._stored(arr.dtype)
-        if stored is not arr.dtype and stored != arr.dtype:
-            arr = arr.astype(stored)
-        if arr.nbytes < _COPY_MAX:
-            # Copying a small chunk is cheaper than building a view; tobytes is C order.
-            return arr.tobytes()
-        return byte_view(np.asarray(arr, order="C"))
+        return np.asarray(arr, dtype=stored, order="C")
 
     def encode_batch(self, chunks: ChunkBatch) -> list[BytesLike]:
-        if not isinstance(chunks, np.ndarray) or len(chunks) == 0:
+        if not isinstance(chunks, np.ndarray):
             return super().encode_batch(chunks)
-        # A stacked batch converts in one NumPy call, then is cut into per-chunk views.
-        stacked = np.asarray(chunks, dtype=self._stored(chunks.dtype), order="C")
-        view = byte_view(stacked)
-        size = view.nbytes // len(stacked)
-        return [view[i * size : (i + 1) * size] for i in range(len(stacked))]
+        # A stacked batch converts in one NumPy call; its rows are the chunks.
+        return list(np.asarray(chunks, dtype=self._stored(chunks.dtype), order="C"))
 
     def decode(self, data: BytesLike, spec: ChunkSpec) -> np.ndarray:
         stored = self._stored(spec.dtype)

@@ -25,6 +25,8 @@ from zarr_core.codecs.base import (
     ChunkSpec,
     byte_view,
     check_config,
+    exportable,
+    nbytes_of,
 )
 from zarr_core.config import concurrency
 from zarr_core.errors import CodecError
@@ -313,8 +315,8 @@ class ZstdCodec(BytesBytesCodec):
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         if len(datas) < 2:
             return super().encode_batch(datas)
-        views = [d if type(d) is bytes else byte_view(d) for d in datas]
-        threads = _zstd_threads(len(views), len(views) * len(views[0]))
+        views = [exportable(d) for d in datas]
+        threads = _zstd_threads(len(views), len(views) * nbytes_of(views[0]))
         frames = _compressor(self.level, self.checksum).multi_compress_to_buffer(
             views, threads=threads
         )
@@ -330,7 +332,7 @@ class ZstdCodec(BytesBytesCodec):
         # sizes also covers frames written without a content size and fails on any
         # frame that does not decode to exactly ``size`` bytes.
         decoded = _decompressor().multi_decompress_to_buffer(
-            [d if type(d) is bytes else byte_view(d) for d in datas],
+            [exportable(d) for d in datas],
             decompressed_sizes=sizes,
             threads=threads,
         )

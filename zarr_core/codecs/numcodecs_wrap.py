@@ -37,6 +37,7 @@ __all__ = [
     "NumcodecsArrayBytesCodec",
     "NumcodecsBytesBytesCodec",
     "NumcodecsFilterChain",
+    "NumcodecsV2Compressor",
     "numcodecs_codec_class",
     "is_numcodecs_id",
     "get_numcodec",
@@ -193,13 +194,31 @@ class NumcodecsBytesBytesCodec(_NumcodecsV3, BytesBytesCodec):
         return n + 4
 
     def encode(self, data: BytesLike) -> BytesLike:
-        return self._codec.encode(data)
+        # Bytes, not the array an array->bytes codec may hand over: numcodecs blosc would
+        # otherwise take its typesize from the itemsize (zarr-python 3 passes bytes too).
+        return self._codec.encode(byte_view(data))
 
     def decode(self, data: BytesLike) -> BytesLike:
         return self._codec.decode(data)
 
 
-_WRAPPERS = (NumcodecsArrayArrayCodec, NumcodecsArrayBytesCodec, NumcodecsBytesBytesCodec)
+class NumcodecsV2Compressor(NumcodecsBytesBytesCodec):
+    """A Zarr v2 ``compressor`` that no native codec replaces.
+
+    It receives the array itself, as in zarr-python 2, so that numcodecs blosc takes its
+    typesize from the (possibly filtered) array's itemsize.
+    """
+
+    def encode(self, data: BytesLike) -> BytesLike:
+        return self._codec.encode(data)
+
+
+_WRAPPERS = (
+    NumcodecsV2Compressor,
+    NumcodecsArrayArrayCodec,
+    NumcodecsArrayBytesCodec,
+    NumcodecsBytesBytesCodec,
+)
 _classes: dict[tuple[str, type[_NumcodecsV3]], type[_NumcodecsV3]] = {}
 
 

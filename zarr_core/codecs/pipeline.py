@@ -34,8 +34,8 @@ from zarr_core.codecs.bytes_codec import BytesCodec
 from zarr_core.codecs.compressors import BloscCodec, GzipCodec, ZstdCodec
 from zarr_core.codecs.numcodecs_wrap import (
     OBJECT_CODEC_IDS,
-    NumcodecsBytesBytesCodec,
     NumcodecsFilterChain,
+    NumcodecsV2Compressor,
     numcodecs_codec_class,
     unknown_numcodec,
 )
@@ -551,7 +551,7 @@ def _v2_compressor(config: Mapping[str, Any], spec: ChunkSpec, plain: bool) -> B
     ):
         # numcodecs takes the typesize from the array it is given: the chunk's dtype here.
         return BloscCodec.from_numcodecs_config(rest, typesize=spec.dtype.itemsize)
-    codec_cls = numcodecs_codec_class(f"numcodecs.{codec_id}", NumcodecsBytesBytesCodec)
+    codec_cls = numcodecs_codec_class(f"numcodecs.{codec_id}", NumcodecsV2Compressor)
     if codec_cls is None:
         raise unknown_numcodec(codec_id, "compressor")
     return codec_cls(rest, spec)

@@ -1,0 +1,46 @@
+"""Zarr v3 storage transformers: the layer between an array's chunk keys and its store.
+
+A storage transformer named in an array's ``storage_transformers`` metadata wraps the
+store the array reads and writes chunks through. Transformers come from plugins (the
+``zarr_core_storage_transformers`` hook); core only defines the contract and applies
+them, in metadata order, the first one wrapping the raw store.
+
+Contract for transformer classes
+--------------------------------
+``from_config(configuration, array_metadata, store, path) -> Store``
+    Classmethod returning a :class:`~zarr_core.storage.Store` that serves the array's
+    chunk keys (``path`` + chunk key) on top of ``store``. Raise
+    :class:`~zarr_core.errors.MetadataError` for an invalid configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zarr_core._known_plugins import KNOWN_STORAGE_TRANSFORMERS
+from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
+from zarr_core.storage.base import Store
+
+__all__ = ["apply_storage_transformers"]
+
+
+def _name(entry: dict) -> str:
+    # The ZEP 2 draft wrote {"extension": <uri>, "type": ...}; the final form is {"name": ...}.
+    name = entry.get("name") or entry.get("extension", "")
+    return name.rstrip("/").split("/")[-2] if name.startswith("https://") else name
+
+
+def apply_storage_transformers(meta: Any, store: Store, path: str, key: str = "") -> Store:
+    """Wrap ``store`` in the transformers ``meta.storage_transformers`` lists."""
+    from zarr_core.plugins import get_transformer_class
+
+    for entry in getattr(meta, "storage_transformers", None) or ():
+        name = _name(entry)
+        try:
+            cls = get_transformer_class(name)
+        except PluginNotFoundError:
+            raise UnknownExtensionError(
+                "storage transformer", name, key=key, distribution=KNOWN_STORAGE_TRANSFORMERS.get(name)
+            ) from None
+        store = cls.from_config(entry.get("configuration", {}) or {}, meta, store, path)
+    return store
