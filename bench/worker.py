@@ -88,6 +88,12 @@ def open_zarr_python(path, spec, fmt, create):
                              zarr_format=3, compressors=compressor, overwrite=True)
 
 
+def _ts_compressor(codec: str) -> dict:
+    # tensorstore refuses the zstd "checksum" member that numcodecs writes.
+    config = numcodecs_compressor(codec).get_config()
+    return {k: v for k, v in config.items() if not (k == "checksum" and v is False)}
+
+
 class TensorstoreArray:
     """Adapter so tensorstore takes the same [...] reads and writes as the others."""
 
@@ -100,7 +106,7 @@ class TensorstoreArray:
             if fmt == 2:
                 metadata = {"shape": list(spec["shape"]), "chunks": list(spec["chunks"]),
                             "dtype": np.dtype(spec["dtype"]).str,
-                            "compressor": numcodecs_compressor(spec["codec"]).get_config()}
+                            "compressor": _ts_compressor(spec["codec"])}
             else:
                 metadata = {"shape": list(spec["shape"]), "data_type": spec["dtype"],
                             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(spec["chunks"])}},

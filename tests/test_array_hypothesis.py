@@ -111,7 +111,9 @@ def values(draw, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     array that broadcasts (fewer dimensions, length-1 dimensions)."""
     elems = elements(dtype)
     kind = draw(st.sampled_from(["scalar", "array", "broadcast"]))
-    if kind == "scalar":
+    if kind == "scalar" or (dtype.kind == "O" and not shape):
+        # NumPy would store a 0-d object array as an element of the expected array
+        # (test_array.py checks that zarr-core unwraps it)
         return draw(elems)
     if kind == "broadcast":
         shape = tuple(draw(st.sampled_from([1, n])) for n in shape)
@@ -123,8 +125,7 @@ def check_stored(z: zarr_core.Array, expected: np.ndarray) -> None:
     """The whole array as read by a new Array object equals ``expected``; without
     empty chunks, exactly the chunks holding something other than the fill are stored."""
     reopened = zarr_core.open_array(z.store, mode="r", path=z.path)
-    got = reopened[...]
-    assert got.shape == expected.shape
+    got = reopened.get_basic_selection(..., out=np.empty(expected.shape, reopened.dtype))
     np.testing.assert_array_equal(got, expected.astype(reopened.dtype))
     if not z.write_empty_chunks:
         same = is_fill(expected, np.asarray(z.fill_value, dtype=expected.dtype))
@@ -176,7 +177,9 @@ def orthogonal_index(sel: tuple, shape: tuple[int, ...]) -> tuple[tuple, tuple[i
         if isinstance(item, int):
             axes.append(np.array([item]))
         else:
-            picked = np.arange(n)[np.asarray(item, dtype=np.intp) if isinstance(item, list) else item]
+            picked = np.arange(n)[
+                np.asarray(item, dtype=np.intp) if isinstance(item, list) else item
+            ]
             axes.append(picked)
             out_shape.append(len(picked))
     return np.ix_(*axes), tuple(out_shape)
@@ -310,7 +313,7 @@ def test_coordinate_read(make_store, store_kind, data):
     want = expected[sel]
     np.testing.assert_array_equal(z.vindex[sel], want)
     got = z.get_coordinate_selection(sel)
-    assert got.shape == want.shape
+    assert got.shape == np.shape(want)
     np.testing.assert_array_equal(got, want)
 
 

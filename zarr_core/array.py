@@ -97,7 +97,9 @@ class Array:
         self._cache_metadata = cache_metadata
         self._allow_pickle = allow_pickle
         self._write_empty_chunks = (
-            config.get("array.write_empty_chunks") if write_empty_chunks is None else write_empty_chunks
+            config.get("array.write_empty_chunks")
+            if write_empty_chunks is None
+            else write_empty_chunks
         )
         self._load(_node or load_node(store, path, zarr_format, expect="array"))
         self._attrs = Attributes(self, cache=cache_attrs)
@@ -411,7 +413,10 @@ class Array:
             )
         new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
         self.resize(new_shape)
-        region = tuple(slice(shape[axis], new_shape[axis]) if i == axis else slice(None) for i in range(self.ndim))
+        region = tuple(
+            slice(shape[axis], new_shape[axis]) if i == axis else slice(None)
+            for i in range(self.ndim)
+        )
         self[region] = data
         return new_shape
 

@@ -28,8 +28,8 @@ from zarr_core.node import (
 )
 from zarr_core.storage.keys import join_path, normalize_path
 from zarr_core.storage.memory import MemoryStore
-from zarr_core.transformers import apply_storage_transformers
 from zarr_core.storage.resolve import resolve
+from zarr_core.transformers import apply_storage_transformers
 
 __all__ = [
     "create",
@@ -152,7 +152,11 @@ def _v2_metadata(
         if not hasattr(compressor, "get_config"):
             raise BadCompressorError(compressor)
         compressor = compressor.get_config()
-    if compressor is not None and compressor.get("id") == "zstd" and compressor.get("checksum") is False:
+    if (
+        compressor is not None
+        and compressor.get("id") == "zstd"
+        and compressor.get("checksum") is False
+    ):
         # numcodecs writes checksum: false, which tensorstore refuses; false is the default.
         compressor = {k: v for k, v in compressor.items() if k != "checksum"}
     return ArrayMetadataV2(
@@ -168,7 +172,17 @@ def _v2_metadata(
 
 
 def _is_object_codec(config_: dict) -> bool:
-    return config_.get("id") in {"vlen-utf8", "vlen-bytes", "vlen-array", "json2", "msgpack2", "pickle", "categorize", "json", "msgpack"}
+    return config_.get("id") in {
+        "vlen-utf8",
+        "vlen-bytes",
+        "vlen-array",
+        "json2",
+        "msgpack2",
+        "pickle",
+        "categorize",
+        "json",
+        "msgpack",
+    }
 
 
 def _v3_metadata(
@@ -225,7 +239,10 @@ def _v3_metadata(
     elif isinstance(chunk_key_encoding, str):
         chunk_key_encoding = {"name": chunk_key_encoding}
     elif isinstance(chunk_key_encoding, tuple):
-        chunk_key_encoding = {"name": chunk_key_encoding[0], "configuration": {"separator": chunk_key_encoding[1]}}
+        chunk_key_encoding = {
+            "name": chunk_key_encoding[0],
+            "configuration": {"separator": chunk_key_encoding[1]},
+        }
     data_type, _ = v3_from_numpy(dtype, object_kind=object_kind)
     return ArrayMetadataV3(
         shape=shape,
@@ -256,14 +273,19 @@ def _shard_codecs(shards, chunks, codecs, shape):
         "configuration": {
             "chunk_shape": list(chunks),
             "codecs": list(codecs),
-            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_codecs": [
+                {"name": "bytes", "configuration": {"endian": "little"}},
+                {"name": "crc32c"},
+            ],
             "index_location": "end",
         },
     }
     return [sharding], shards
 
 
-def _prepare_target(store: Any, path: str | None, mode: str, storage_options: Any, zarr_format, zarr_version):
+def _prepare_target(
+    store: Any, path: str | None, mode: str, storage_options: Any, zarr_format, zarr_version
+):
     resolved = resolve(store, mode=mode, storage_options=storage_options)
     full_path = join_path(resolved.path, normalize_path(path))
     fmt = _format(zarr_format, zarr_version, resolved.zarr_format)
@@ -353,7 +375,9 @@ def create(
     -------
     Array
     """
-    target, full_path, fmt, _ = _prepare_target(store, path, "a", storage_options, zarr_format, zarr_version)
+    target, full_path, fmt, _ = _prepare_target(
+        store, path, "a", storage_options, zarr_format, zarr_version
+    )
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(s) for s in shape)
     dtype, object_codec, object_kind = _object_codec_for(dtype, object_codec)
@@ -364,7 +388,9 @@ def create(
     if isinstance(fill_value, int) and not isinstance(fill_value, bool) and fill_value == 0:
         # the default 0 means zeros of the dtype, as in zarr-python 2 (b"" for "S6", not
         # b"0"); format 2 object arrays get no fill value
-        fill_value = None if fmt == 2 and dtype.kind == "O" else default_fill_value(dtype, object_kind)
+        fill_value = (
+            None if fmt == 2 and dtype.kind == "O" else default_fill_value(dtype, object_kind)
+        )
     fill_value = normalize_fill_value(fill_value, dtype, object_kind=object_kind)
     if fill_value is None and fmt == 3:
         fill_value = default_fill_value(dtype, object_kind)
@@ -391,8 +417,20 @@ def create(
         if dimension_separator is not None and chunk_key_encoding is None:
             chunk_key_encoding = ("default", dimension_separator)
         meta = _v3_metadata(
-            shape, chunks, dtype, object_kind, compressor, fill_value, order, filters, codecs,
-            chunk_key_encoding, dimension_names, storage_transformers, attributes, shards,
+            shape,
+            chunks,
+            dtype,
+            object_kind,
+            compressor,
+            fill_value,
+            order,
+            filters,
+            codecs,
+            chunk_key_encoding,
+            dimension_names,
+            storage_transformers,
+            attributes,
+            shards,
         )
     node = NodeMetadata("array", meta)
     # Resolve every codec and transformer before touching the store: a missing plugin
@@ -529,7 +567,9 @@ def open_array(
     created, error if anything exists. Creation arguments (``shape``, ``chunks``,
     ``dtype``, ...) are passed to :func:`create`.
     """
-    target, full_path, fmt, pinned = _prepare_target(store, path, mode, storage_options, zarr_format, zarr_version)
+    target, full_path, fmt, pinned = _prepare_target(
+        store, path, mode, storage_options, zarr_format, zarr_version
+    )
     explicit = zarr_format or zarr_version or pinned
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     common = dict(
@@ -552,7 +592,11 @@ def open_array(
     elif mode not in ("w", "w-", "x"):
         raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
     if shape is None:
-        raise ArrayNotFoundError(full_path) if mode == "a" else ValueError("shape is required to create an array")
+        raise (
+            ArrayNotFoundError(full_path)
+            if mode == "a"
+            else ValueError("shape is required to create an array")
+        )
     return create(
         shape,
         store=target,

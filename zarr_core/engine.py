@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zarr_core.codecs._threads import parallel_map
+from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.errors import ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
 
@@ -36,7 +38,11 @@ def _fill(buffer: np.ndarray, array: Array, fields: Any = None) -> np.ndarray:
 
 def _fill_region(buffer: np.ndarray, selection: Any, array: Array, fields: Any) -> None:
     region = buffer[selection]
-    if isinstance(region, np.ndarray) and np.may_share_memory(region, buffer):
+    if not isinstance(region, np.ndarray):
+        # the element of a 0-d buffer; assigning an array there would nest it in an
+        # object buffer
+        _fill(buffer, array, fields)
+    elif np.may_share_memory(region, buffer):
         _fill(region, array, fields)
     else:  # an integer-array selection copies: fill a temporary and scatter it back
         buffer[selection] = _fill(np.empty(np.shape(region), dtype=buffer.dtype), array, fields)
@@ -98,18 +104,9 @@ def read(
             else:
                 _fill_region(buffer, projections[i].out_selection, array, fields)
         if present:
-            decoded = array._pipeline.decode_batch(
-                [stored[keys[i]] for i in present], [keys[i] for i in present]
+            _decode_into(
+                array, buffer, projections, keys, stored, present, indexer.drop_axes, fields
             )
-            drop = indexer.drop_axes
-            for i, chunk in zip(present, decoded):
-                proj = projections[i]
-                if fields is not None:
-                    chunk = chunk[fields]
-                value = chunk[proj.chunk_selection]
-                if drop:
-                    value = value.squeeze(axis=drop)
-                buffer[proj.out_selection] = value
     result = buffer.reshape(indexer.shape)
     if out is None:
         return result
@@ -117,6 +114,39 @@ def read(
         raise ShapeMismatchError(result.shape, out.shape)
     out[...] = result
     return out
+
+
+def _decode_into(
+    array: Array,
+    buffer: np.ndarray,
+    projections: list,
+    keys: list[str],
+    stored: dict,
+    present: list[int],
+    drop: tuple[int, ...],
+    fields: Any,
+) -> None:
+    """Decode the stored chunks and copy each one's selection into ``buffer``."""
+
+    def scatter(i: int, chunk: np.ndarray) -> None:
+        proj = projections[i]
+        if fields is not None:
+            chunk = chunk[fields]
+        value = chunk[proj.chunk_selection]
+        if drop:
+            value = value.squeeze(axis=drop)
+        buffer[proj.out_selection] = value
+
+    pipeline = array._pipeline
+    if array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+        # Large chunks: each worker decodes one chunk and copies it into place, so the
+        # copies (and the page faults of a fresh output buffer) run in parallel too.
+        parallel_map(lambda i: scatter(i, pipeline.decode(stored[keys[i]], keys[i])), present, True)
+        return
+    # Small chunks: one batch call (a C batch API where the codecs have one), then copy.
+    decoded = pipeline.decode_batch([stored[keys[i]] for i in present], [keys[i] for i in present])
+    for i, chunk in zip(present, decoded):
+        scatter(i, chunk)
 
 
 def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> None:
@@ -167,7 +197,9 @@ def _update_chunks(
         stored = array._chunk_io.getitems(partial_keys)
         found = [i for i in partial if keys[i] in stored]
         if found:
-            decoded = array._pipeline.decode_batch([stored[keys[i]] for i in found], [keys[i] for i in found])
+            decoded = array._pipeline.decode_batch(
+                [stored[keys[i]] for i in found], [keys[i] for i in found]
+            )
             for i, chunk in zip(found, decoded):
                 existing[i] = np.array(chunk, order=array.order, copy=True)
     chunks = []
@@ -190,8 +222,11 @@ def _update_chunks(
 
 
 def _covers_in_order(selection: Any, chunk_shape: tuple[int, ...]) -> bool:
-    """Whether a chunk selection is exactly ``[0:n:1]`` on every axis of a full chunk."""
-    if not isinstance(selection, tuple) or len(selection) != len(chunk_shape):
+    """Whether a chunk selection is exactly ``[0:n:1]`` on every axis of a full chunk.
+
+    Never for a 0-d chunk: ``value[()]`` is then an element, not an array to encode.
+    """
+    if not isinstance(selection, tuple) or not selection or len(selection) != len(chunk_shape):
         return False
     for item, n in zip(selection, chunk_shape):
         if not isinstance(item, slice) or item.indices(n) != (0, n, 1):
@@ -234,5 +269,10 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
         if delete:
             array._chunk_io.delitems(delete)
     if chunks:
-        encoded = array._pipeline.encode_batch(chunks)
+        pipeline = array._pipeline
+        if array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+            # Large chunks: each worker lays out and compresses one whole chunk.
+            encoded = parallel_map(pipeline.encode, chunks, True)
+        else:
+            encoded = pipeline.encode_batch(chunks)
         array._chunk_io.setitems(dict(zip(keys, encoded)))

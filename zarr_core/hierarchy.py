@@ -8,7 +8,13 @@ from zarr_core.array import Array
 from zarr_core.creation import _prepare_target, open_array
 from zarr_core.errors import ContainsArrayError, GroupNotFoundError
 from zarr_core.group import Group
-from zarr_core.node import check_no_node, load_node, node_kind, require_parent_groups, write_group_metadata
+from zarr_core.node import (
+    check_no_node,
+    load_node,
+    node_kind,
+    require_parent_groups,
+    write_group_metadata,
+)
 from zarr_core.storage.resolve import resolve
 
 __all__ = ["group", "open_group", "open"]
@@ -41,7 +47,9 @@ def group(
 
     With ``overwrite=True`` anything at ``path`` is deleted first.
     """
-    target, full_path, fmt, pinned = _prepare_target(store, path, "a", storage_options, zarr_format, zarr_version)
+    target, full_path, fmt, pinned = _prepare_target(
+        store, path, "a", storage_options, zarr_format, zarr_version
+    )
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     kind, found = node_kind(target, full_path)
     explicit = zarr_format or zarr_version or pinned
@@ -75,7 +83,9 @@ def open_group(
     """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``)."""
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
         raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
-    target, full_path, fmt, pinned = _prepare_target(store, path, mode, storage_options, zarr_format, zarr_version)
+    target, full_path, fmt, pinned = _prepare_target(
+        store, path, mode, storage_options, zarr_format, zarr_version
+    )
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     explicit = zarr_format or zarr_version or pinned
     if mode in ("r", "r+", "a"):
@@ -96,12 +106,18 @@ def open_group(
             raise GroupNotFoundError(full_path)
     _new_group(target, full_path, fmt, mode == "w", chunk_store_obj, attributes)
     return Group(
-        target, full_path, chunk_store=chunk_store_obj, cache_attrs=cache_attrs, synchronizer=synchronizer,
+        target,
+        full_path,
+        chunk_store=chunk_store_obj,
+        cache_attrs=cache_attrs,
+        synchronizer=synchronizer,
         zarr_format=fmt,
     )
 
 
-def open(store: Any = None, mode: str = "a", path: str | None = None, **kwargs: Any) -> Array | Group:  # noqa: A001
+def open(
+    store: Any = None, mode: str = "a", path: str | None = None, **kwargs: Any
+) -> Array | Group:  # noqa: A001
     """Open the array or group at ``path`` (creating per ``mode``).
 
     With nothing there, mode ``a``/``w``/``w-`` creates an array when ``shape`` is given
@@ -129,7 +145,14 @@ def open(store: Any = None, mode: str = "a", path: str | None = None, **kwargs: 
     return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
 
 
-_GROUP_ARGS = {"cache_attrs", "synchronizer", "chunk_store", "zarr_format", "zarr_version", "attributes"}
+_GROUP_ARGS = {
+    "cache_attrs",
+    "synchronizer",
+    "chunk_store",
+    "zarr_format",
+    "zarr_version",
+    "attributes",
+}
 
 
 def _group_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:

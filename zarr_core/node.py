@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-
 from zarr_core.errors import (
     ArrayNotFoundError,
     ContainsArrayError,
@@ -69,7 +68,12 @@ class NodeMetadata:
         key = meta.source_key or ""
         if meta.zarr_format == 2:
             return CodecPipeline.from_v2(
-                meta.compressor, meta.filters, spec, order=meta.order, allow_pickle=allow, key_hint=key
+                meta.compressor,
+                meta.filters,
+                spec,
+                order=meta.order,
+                allow_pickle=allow,
+                key_hint=key,
             )
         return CodecPipeline.from_v3(meta.codecs, spec, key, allow_pickle=allow)
 
@@ -187,7 +191,9 @@ def load_node(
         docs = {k: v for k, v in docs.items() if k == ZARR_JSON}
     kind, fmt = _kind(docs, path)
     if kind is None:
-        error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(expect, PathNotFoundError)
+        error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
+            expect, PathNotFoundError
+        )
         raise error(path)
     if expect is not None and kind != expect:
         raise (ContainsArrayError if kind == "array" else ContainsGroupError)(path)
@@ -218,7 +224,9 @@ def write_array_metadata(
     if meta.zarr_format == 2:
         values = {join_path(path, ZARRAY): meta.to_json()}
         if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(attributes, key=join_path(path, ZATTRS))
+            values[join_path(path, ZATTRS)] = encode_attributes(
+                attributes, key=join_path(path, ZATTRS)
+            )
         store.setitems(values)
         return
     if attributes is None:
@@ -227,15 +235,21 @@ def write_array_metadata(
     store[join_path(path, ZARR_JSON)] = meta.to_json()
 
 
-def write_group_metadata(store: Store, path: str, zarr_format: int, attributes: dict | None = None) -> None:
+def write_group_metadata(
+    store: Store, path: str, zarr_format: int, attributes: dict | None = None
+) -> None:
     """Write a group document (and, for v2, its attributes when given)."""
     if zarr_format == 2:
         values = {join_path(path, ZGROUP): GroupMetadataV2().to_json()}
         if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(attributes, key=join_path(path, ZATTRS))
+            values[join_path(path, ZATTRS)] = encode_attributes(
+                attributes, key=join_path(path, ZATTRS)
+            )
         store.setitems(values)
     else:
-        store[join_path(path, ZARR_JSON)] = GroupMetadataV3(attributes=dict(attributes or {})).to_json()
+        store[join_path(path, ZARR_JSON)] = GroupMetadataV3(
+            attributes=dict(attributes or {})
+        ).to_json()
 
 
 def check_no_node(store: Store, path: str) -> None:

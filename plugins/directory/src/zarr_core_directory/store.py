@@ -68,13 +68,17 @@ def _read_file(path: str) -> bytes:
         data = os.read(fd, _FIRST_READ)
         if len(data) < _FIRST_READ:
             return data
-        # A large value: read the rest in as few calls as the OS allows.
-        parts = [data]
-        remaining = os.fstat(fd).st_size - len(data) + 1
-        while chunk := os.read(fd, max(remaining, _FIRST_READ)):
-            parts.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(parts)
+        # A large value: read it again whole in one call, which allocates the result once
+        # and copies each byte once (joining pieces would copy everything a second time).
+        size = os.fstat(fd).st_size
+        os.lseek(fd, 0, os.SEEK_SET)
+        data = os.read(fd, size)
+        if len(data) < size:  # a short read: finish it the slow way
+            parts = [data]
+            while chunk := os.read(fd, size - sum(map(len, parts))):
+                parts.append(chunk)
+            data = b"".join(parts)
+        return data
     finally:
         os.close(fd)
 
