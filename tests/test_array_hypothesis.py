@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 import zarr_core
 
 SETTINGS = settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

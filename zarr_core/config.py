@@ -14,8 +14,9 @@ Keys
 default_zarr_format
     Format of newly created arrays and groups when ``zarr_format`` is not given (3).
 concurrency
-    Worker threads for decoding/encoding large chunks and for concurrent store requests
-    (``None`` = number of CPUs).
+    Worker threads for decoding/encoding large chunks (``None`` = number of CPUs).
+io_concurrency
+    Threads stores use to overlap blocking I/O such as creating many files (8).
 array.order
     Memory layout of new arrays (``"C"``).
 array.write_empty_chunks
@@ -49,6 +50,7 @@ __all__ = ["config", "get", "set", "refresh", "concurrency"]
 DEFAULTS: dict[str, Any] = {
     "default_zarr_format": 3,
     "concurrency": None,
+    "io_concurrency": 8,
     "array": {
         "order": "C",
         "write_empty_chunks": True,

@@ -32,11 +32,12 @@ import shutil
 import stat
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from zarr_core.errors import InvalidKeyError
-from zarr_core.storage.base import ByteRange, Store, mode_is_read_only
+from zarr_core.io_pool import io_map
+from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
 
 __all__ = ["DirectoryStore", "NestedDirectoryStore", "TempStore"]
@@ -338,6 +339,25 @@ class DirectoryStore(Store):
         self._prune(os.path.dirname(src))
 
     # -- batches and ranges -------------------------------------------------------------
+    def setitems(self, values: Mapping[str, Any]) -> None:
+        checked = [(validate_key(k), as_bytes(v)) for k, v in values.items()]
+        if checked:
+            self._check_writable(checked[0][0])
+            # Creating a file is mostly filesystem latency: overlap many on the I/O pool.
+            io_map(lambda kv: self._set(*kv), checked)
+
+    def delitems(self, keys: Iterable[str]) -> None:
+        checked = [validate_key(k) for k in keys]
+        if checked:
+            self._check_writable(checked[0])
+            io_map(self._delete_if_present, checked)
+
+    def _delete_if_present(self, key: str) -> None:
+        try:
+            self._delete(key)
+        except KeyError:
+            pass
+
     def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
         # A plain loop: the kernel is the cost here, and threads measured slower.
         # try/except rather than contextlib.suppress, which costs more per key.

@@ -1,0 +1,555 @@
+"""The Zarr v3 ``sharding_indexed`` codec.
+
+A shard is one stored value holding a grid of *inner chunks*, each encoded with the
+inner codec chain, plus an index: a ``uint64`` array of shape ``(*chunks_per_shard, 2)``
+with the ``(offset, nbytes)`` of every inner chunk, encoded with the index codecs and
+stored at the start or the end of the value. Offsets are absolute within the value;
+``2^64 - 1`` in both fields marks an inner chunk that is not stored, which reads as the
+fill value. Inner chunks equal to the fill value are never stored, and a shard with no
+stored inner chunk is not stored at all.
+
+Partial I/O capability
+----------------------
+Beyond the codec contract of :mod:`zarr_core.codecs.base`, an array->bytes codec may
+offer two methods that let the chunk engine hand it a whole operation's chunks instead of
+fetching and decoding every stored value in full. The engine uses them only when the
+codec is the array's entire chain (no array->array codec before it, no bytes->bytes codec
+after it), because only then is the stored value laid out by this codec alone:
+
+``read_partial(store, keys, projections, out, drop_axes=(), fields=None) -> list[bool]``
+    For each projection ``p`` (a :class:`~zarr_core.indexing.ChunkProjection`) of the
+    chunk stored at ``keys[i]``: write ``chunk[p.chunk_selection]`` (its ``fields``,
+    squeezed on ``drop_axes``) into ``out[p.out_selection]``, fetching only the bytes that
+    needs. Returns, per chunk, whether it exists; the engine fills the regions of the
+    missing ones.
+``encode_partial(store, keys, projections, value, drop_axes=(), fields=None) -> list[bytes]``
+    For chunks a write covers only in part: their new stored values after writing
+    ``value[p.out_selection]`` (``value`` has the indexer's ``out_shape``) into
+    ``chunk[p.chunk_selection]``. Reads only what it must.
+
+Both, and ``encode``, return ``b""`` for a chunk left holding nothing but the fill value:
+the engine deletes that key instead of storing it (a missing chunk reads as the fill
+value, so nothing is lost).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from zarr_core.codecs import ChunkSpec, CodecPipeline
+from zarr_core.codecs.base import ArrayBytesCodec, BytesLike, ChunkBatch, check_config, nbytes_of
+from zarr_core.errors import CodecError, CorruptChunkError, MetadataError, UnknownExtensionError
+from zarr_core.indexing import (
+    BasicIndexer,
+    ChunkProjection,
+    CoordinateIndexer,
+    OrthogonalIndexer,
+    expand_for_write,
+    is_total_slice,
+)
+from zarr_core.storage import Store
+from zarr_core_sharding._layout import EMPTY, RangePlan, block_view, grid_coords, grid_ids
+
+__all__ = ["ShardingCodec", "DEFAULT_INDEX_CODECS", "COALESCE_MAX_GAP"]
+
+#: The index chain written when none is given: little-endian integers and a CRC-32C.
+DEFAULT_INDEX_CODECS: tuple[dict, ...] = (
+    {"name": "bytes", "configuration": {"endian": "little"}},
+    {"name": "crc32c"},
+)
+
+#: Inner chunks of one shard this close together (in bytes) are fetched with one range
+#: request. Reading a gap is cheaper than a request on local disks and object stores
+#: alike; the value bounds how much unwanted data one request may carry per gap.
+COALESCE_MAX_GAP = 64 * 1024
+
+
+class _Shard:
+    """What one operation knows about one stored shard."""
+
+    __slots__ = ("key", "inner", "ids", "shape", "index", "blobs")
+
+    def __init__(self, key: str, inner: list[ChunkProjection], ids: np.ndarray, shape: tuple[int, ...]):
+        self.key = key
+        #: Projections of the selection onto the inner chunk grid, their positions in
+        #: it, and the shape of what the selection reads (``shard[selection]``).
+        self.inner = inner
+        self.ids = ids
+        self.shape = shape
+        #: ``(n, 2)`` offsets and sizes; ``None`` while unknown or when not stored.
+        self.index: np.ndarray | None = None
+        #: Fetched inner chunks by position.
+        self.blobs: dict[int, memoryview] = {}
+
+
+class ShardingCodec(ArrayBytesCodec):
+    """The ``sharding_indexed`` array->bytes codec.
+
+    Parameters
+    ----------
+    spec
+        The shard: the array's outer chunk shape, dtype and fill value.
+    chunk_shape
+        Shape of the inner chunks; must divide the shard shape.
+    codecs
+        The inner codec chain (v3 codec objects); may itself contain sharding.
+    index_codecs
+        The chain encoding the index; only fixed-size codecs (``bytes``, ``crc32c``).
+    index_location
+        ``"start"`` or ``"end"``.
+
+    Raises
+    ------
+    CodecError
+        For an invalid configuration.
+    """
+
+    name: ClassVar[str] = "sharding_indexed"
+
+    def __init__(
+        self,
+        spec: ChunkSpec,
+        chunk_shape: Sequence[int],
+        codecs: Sequence[Mapping[str, Any] | str] = ({"name": "bytes"},),
+        index_codecs: Sequence[Mapping[str, Any] | str] = DEFAULT_INDEX_CODECS,
+        index_location: str = "end",
+    ):
+        shard_shape = spec.shape
+        if (
+            not isinstance(chunk_shape, Sequence)
+            or isinstance(chunk_shape, str)
+            or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in chunk_shape)
+        ):
+            raise CodecError(
+                f"codec 'sharding_indexed': chunk_shape must be a list of positive integers, got {chunk_shape!r}"
+            )
+        chunk_shape = tuple(chunk_shape)
+        if len(chunk_shape) != len(shard_shape):
+            raise CodecError(
+                f"codec 'sharding_indexed': chunk_shape {list(chunk_shape)} has {len(chunk_shape)} "
+                f"dimensions but the shard shape {list(shard_shape)} has {len(shard_shape)}"
+            )
+        if any(s % c for s, c in zip(shard_shape, chunk_shape)):
+            raise CodecError(
+                f"codec 'sharding_indexed': the shard shape {list(shard_shape)} is not a multiple "
+                f"of the inner chunk shape {list(chunk_shape)}"
+            )
+        if index_location not in ("start", "end"):
+            raise CodecError(
+                f"codec 'sharding_indexed': index_location must be 'start' or 'end', got {index_location!r}"
+            )
+        self.spec = spec
+        self.chunk_shape = chunk_shape
+        self.chunks_per_shard = tuple(s // c for s, c in zip(shard_shape, chunk_shape))
+        self.index_location = index_location
+        self._n = math.prod(self.chunks_per_shard)
+        inner_spec = ChunkSpec(chunk_shape, spec.dtype, spec.fill_value, spec.object_kind)
+        self._inner = _chain(codecs, inner_spec, "codecs")
+        self._index = _chain(index_codecs, ChunkSpec((*self.chunks_per_shard, 2), np.uint64), "index_codecs")
+        try:
+            self._index_size = self._index.compute_encoded_size()
+        except CodecError as exc:
+            raise CodecError(
+                "codec 'sharding_indexed': index_codecs must have a fixed-size output "
+                f"(such as bytes + crc32c; no compression): {exc}"
+            ) from None
+        start = index_location == "start"
+        self._index_range = (0, self._index_size) if start else (-self._index_size, None)
+        self._payload_start = self._index_size if start else 0
+        # One fill-value element, for building chunks and for bitwise emptiness tests.
+        self._fill = _fill_element(spec)
+
+    # ------------------------------------------------------------------ the codec contract
+
+    @classmethod
+    def from_config(cls, configuration: Mapping[str, Any], spec: ChunkSpec) -> ShardingCodec:
+        check_config(cls.name, configuration, ("chunk_shape", "codecs", "index_codecs", "index_location"))
+        if "chunk_shape" not in configuration:
+            raise CodecError("codec 'sharding_indexed': the configuration needs 'chunk_shape'")
+        return cls(
+            spec,
+            configuration["chunk_shape"],
+            configuration.get("codecs", ({"name": "bytes"},)),
+            configuration.get("index_codecs", DEFAULT_INDEX_CODECS),
+            configuration.get("index_location", "end"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "configuration": {
+                "chunk_shape": list(self.chunk_shape),
+                "codecs": self._inner.to_json(),
+                "index_codecs": self._index.to_json(),
+                "index_location": self.index_location,
+            },
+        }
+
+    @property
+    def inner_pipeline(self) -> CodecPipeline:
+        """The codec chain of the inner chunks."""
+        return self._inner
+
+    @property
+    def index_size(self) -> int:
+        """Size in bytes of the encoded index."""
+        return self._index_size
+
+    def encode(self, chunk: np.ndarray) -> bytes:
+        return self.encode_batch([chunk])[0]
+
+    def decode(self, data: BytesLike, spec: ChunkSpec) -> np.ndarray:
+        return self.decode_batch([data], spec)[0]
+
+    def encode_batch(self, chunks: ChunkBatch) -> list[bytes]:
+        """Encode whole shards; every inner chunk of every shard goes through one batch."""
+        n = self._n
+        count = len(chunks)
+        blocks = np.empty((count * n, *self.chunk_shape), dtype=self.spec.dtype)
+        for i in range(count):
+            target = blocks[i * n : (i + 1) * n].reshape(*self.chunks_per_shard, *self.chunk_shape)
+            target[...] = block_view(np.asarray(chunks[i]), self.chunk_shape)
+        stored = np.flatnonzero(~self._fill_mask(blocks))
+        batch = blocks if len(stored) == len(blocks) else blocks[stored]
+        encoded = self._inner.encode_batch(batch) if len(stored) else []
+        shards: list[list[tuple[int, BytesLike]]] = [[] for _ in range(count)]
+        for position, blob in zip(stored.tolist(), encoded):
+            shards[position // n].append((position % n, blob))
+        return [self._build(parts) for parts in shards]
+
+    def decode_batch(self, datas: Sequence[BytesLike], spec: ChunkSpec) -> list[np.ndarray]:
+        """Decode whole shards; every stored inner chunk goes through one batch."""
+        shards = []
+        for i, data in enumerate(datas):
+            shard = _Shard(f"<shard {i}>", [], np.arange(self._n), self.spec.shape)
+            self._take_whole(shard, memoryview(data).cast("B"))
+            shards.append(shard)
+        out = []
+        for chunks in self._decode_inner(shards):
+            arr = np.empty(self.spec.shape, dtype=self.spec.dtype)
+            blocks = block_view(arr, self.chunk_shape)
+            missing = np.array([i for i in range(self._n) if i not in chunks], dtype=np.intp)
+            if len(missing):
+                blocks[grid_coords(missing, self.chunks_per_shard)] = self._fill[0]
+            for i, chunk in chunks.items():
+                blocks[grid_coords(np.intp(i), self.chunks_per_shard)] = chunk
+            out.append(arr)
+        return out
+
+    # ------------------------------------------------------------------ partial I/O
+
+    def read_partial(
+        self,
+        store: Store,
+        keys: Sequence[str],
+        projections: Sequence[ChunkProjection],
+        out: np.ndarray,
+        drop_axes: tuple[int, ...] = (),
+        fields: Any = None,
+    ) -> list[bool]:
+        """Read selections of shards straight into ``out``; see the module docstring.
+
+        One store call fetches every shard's index (or the whole shard when the
+        selection needs all its inner chunks or the store has no native byte ranges),
+        a second one the byte ranges of the inner chunks needed, coalesced; one batch
+        decodes them all.
+        """
+        shards = [self._shard(key, p.chunk_selection) for key, p in zip(keys, projections)]
+        self._fetch(store, shards, [shard.ids for shard in shards])
+        fill = self._fill[0] if fields is None else self._fill[fields][0]
+        found = []
+        for shard, chunks, proj in zip(shards, self._decode_inner(shards), projections):
+            found.append(shard.index is not None)
+            if shard.index is None:
+                continue
+            region = _region(out, proj.out_selection, drop_axes, shard.shape)
+            target = region if region is not None else np.empty(shard.shape, dtype=out.dtype)
+            for inner, i in zip(shard.inner, shard.ids.tolist()):
+                chunk = chunks.get(i)
+                if chunk is None:
+                    target[inner.out_selection] = fill
+                else:
+                    if fields is not None:
+                        chunk = chunk[fields]
+                    target[inner.out_selection] = chunk[inner.chunk_selection]
+            if region is None:
+                out[proj.out_selection] = target.squeeze(axis=drop_axes) if drop_axes else target
+        return found
+
+    def encode_partial(
+        self,
+        store: Store,
+        keys: Sequence[str],
+        projections: Sequence[ChunkProjection],
+        value: np.ndarray,
+        drop_axes: tuple[int, ...] = (),
+        fields: Any = None,
+    ) -> list[bytes]:
+        """New values of shards a write covers in part; see the module docstring.
+
+        Inner chunks the write covers completely are neither fetched nor decoded, those
+        it covers in part are fetched and decoded, and the others are fetched and kept
+        as stored bytes, never decoded.
+        """
+        shards = [self._shard(key, p.chunk_selection) for key, p in zip(keys, projections)]
+        wanted = []
+        for shard in shards:
+            overwritten = set()
+            if fields is None:
+                overwritten = {
+                    i
+                    for inner, i in zip(shard.inner, shard.ids.tolist())
+                    if is_total_slice(inner.chunk_selection, self.chunk_shape)
+                }
+            wanted.append(np.array([i for i in range(self._n) if i not in overwritten], dtype=np.intp))
+        self._fetch(store, shards, wanted)
+        touched = [set(shard.ids.tolist()) for shard in shards]
+        decoded = self._decode_inner(shards, only=touched)
+        # Apply the write to every touched inner chunk, starting from what is stored.
+        new_chunks: list[np.ndarray] = []
+        owners: list[tuple[int, int]] = []
+        for s, (shard, proj) in enumerate(zip(shards, projections)):
+            piece = np.broadcast_to(expand_for_write(value[proj.out_selection], drop_axes), shard.shape)
+            chunks: dict[int, np.ndarray] = {}
+            for inner, i in zip(shard.inner, shard.ids.tolist()):
+                chunk = chunks.get(i)
+                if chunk is None:
+                    chunk = decoded[s].get(i)
+                    chunks[i] = chunk = self._fill_chunk() if chunk is None else chunk
+                target = chunk if fields is None else chunk[fields]
+                target[inner.chunk_selection] = piece[inner.out_selection]
+            for i, chunk in chunks.items():
+                new_chunks.append(chunk)
+                owners.append((s, i))
+        # Untouched inner chunks keep their stored bytes; touched ones are re-encoded in
+        # one batch, or dropped when they now hold only the fill value.
+        parts = [
+            {i: b for i, b in shard.blobs.items() if i not in changed}
+            for shard, changed in zip(shards, touched)
+        ]
+        if new_chunks:
+            batch: ChunkBatch = new_chunks if self.spec.dtype.hasobject else np.stack(new_chunks)
+            keep = ~self._fill_mask(batch)
+            kept = [j for j, k in enumerate(keep.tolist()) if k]
+            if kept:
+                to_encode = batch if len(kept) == len(batch) else [batch[j] for j in kept]
+                for j, blob in zip(kept, self._inner.encode_batch(to_encode)):
+                    s, i = owners[j]
+                    parts[s][i] = blob
+        return [self._build(sorted(p.items())) for p in parts]
+
+    # ------------------------------------------------------------------ internals
+
+    def _shard(self, key: str, selection: Any) -> _Shard:
+        indexer = _sub_indexer(selection, self.spec.shape, self.chunk_shape)
+        inner = list(indexer)
+        ids = grid_ids([p.chunk_coords for p in inner], self.chunks_per_shard)
+        return _Shard(key, inner, ids, indexer.out_shape)
+
+    def _fetch(self, store: Store, shards: list[_Shard], wanted: list[np.ndarray]) -> None:
+        """Fetch indexes, then the ``wanted`` inner chunks of each shard: two store calls.
+
+        A shard is fetched whole in the first call when every inner chunk is wanted
+        (the index would not save a byte) or when the store has no native byte ranges.
+        """
+        ranged = store.supports_partial_reads
+        wanted = [np.unique(ids) for ids in wanted]
+        requests = [
+            (shard.key, self._index_range if ranged and len(ids) < self._n else None)
+            for shard, ids in zip(shards, wanted)
+        ]
+        plans: list[tuple[_Shard, np.ndarray, RangePlan]] = []
+        for shard, ids, (_, byte_range), value in zip(
+            shards, wanted, requests, store.get_partial_values(requests)
+        ):
+            if value is None:
+                continue
+            if byte_range is None:
+                self._take_whole(shard, memoryview(value).cast("B"), ids)
+                continue
+            shard.index = self._decode_index(value, shard.key)
+            ids = ids[~_empty(shard.index[ids])]
+            entries = shard.index[ids].astype(np.int64)
+            plans.append((shard, ids, RangePlan(entries[:, 0], entries[:, 1], COALESCE_MAX_GAP)))
+        requests = [(shard.key, r) for shard, _, plan in plans for r in plan.requests]
+        if not requests:
+            return
+        values = store.get_partial_values(requests)
+        start = 0
+        for shard, ids, plan in plans:
+            got = values[start : start + len(plan.requests)]
+            start += len(plan.requests)
+            if any(v is None for v in got):
+                raise CorruptChunkError(shard.key, "sharding_indexed: the shard vanished while being read")
+            try:
+                pieces = plan.pieces(got)
+            except ValueError as exc:
+                raise CorruptChunkError(shard.key, f"sharding_indexed: {exc}") from None
+            shard.blobs = dict(zip(ids.tolist(), pieces))
+
+    def _take_whole(self, shard: _Shard, data: memoryview, ids: np.ndarray | None = None) -> None:
+        """Read the index and the inner chunks ``ids`` (all by default) out of a whole shard."""
+        if len(data) == 0:
+            return  # an empty value is a shard without inner chunks
+        size = self._index_size
+        if len(data) < size:
+            raise CorruptChunkError(
+                shard.key, f"sharding_indexed: {len(data)} bytes cannot hold the {size}-byte index"
+            )
+        raw = data[:size] if self.index_location == "start" else data[len(data) - size :]
+        index = self._decode_index(raw, shard.key)
+        stored = ~_empty(index)
+        ends = index[stored, 0] + index[stored, 1]
+        if len(ends) and (ends.max() > len(data) or (ends < index[stored, 0]).any()):
+            raise CorruptChunkError(
+                shard.key, f"sharding_indexed: the index points past the end of the {len(data)}-byte shard"
+            )
+        shard.index = index
+        ids = np.flatnonzero(stored) if ids is None else ids[stored[ids]]
+        offsets = index[ids, 0].tolist()
+        sizes = index[ids, 1].tolist()
+        shard.blobs = {i: data[o : o + n] for i, o, n in zip(ids.tolist(), offsets, sizes)}
+
+    def _decode_index(self, raw: BytesLike, key: str) -> np.ndarray:
+        if nbytes_of(raw) != self._index_size:
+            raise CorruptChunkError(
+                key, f"sharding_indexed: the index has {nbytes_of(raw)} bytes, expected {self._index_size}"
+            )
+        index = self._index.decode(raw, key).reshape(self._n, 2)
+        stored = ~_empty(index)
+        if (index[stored] == EMPTY).any():
+            raise CorruptChunkError(key, "sharding_indexed: an index entry is half empty")
+        return index
+
+    def _decode_inner(
+        self, shards: list[_Shard], only: list[set[int]] | None = None
+    ) -> list[dict[int, np.ndarray]]:
+        """Decode the fetched inner chunks of every shard (those in ``only``) in one batch."""
+        blobs: list[BytesLike] = []
+        names: list[str] = []
+        owners: list[tuple[int, int]] = []
+        for s, shard in enumerate(shards):
+            for i, blob in shard.blobs.items():
+                if only is None or i in only[s]:
+                    blobs.append(blob)
+                    owners.append((s, i))
+                    names.append(f"{shard.key} (inner chunk {i})")
+        out: list[dict[int, np.ndarray]] = [{} for _ in shards]
+        if blobs:
+            for (s, i), chunk in zip(owners, self._inner.decode_batch(blobs, names)):
+                out[s][i] = chunk
+        return out
+
+    def _build(self, parts: Sequence[tuple[int, BytesLike]]) -> bytes:
+        """One shard value from its stored inner chunks (position, bytes), in C order."""
+        if not parts:
+            return b""
+        index = np.full((self._n, 2), EMPTY, dtype=np.uint64)
+        ids = np.fromiter((i for i, _ in parts), dtype=np.intp, count=len(parts))
+        sizes = np.fromiter((nbytes_of(b) for _, b in parts), dtype=np.uint64, count=len(parts))
+        offsets = np.cumsum(sizes) - sizes + np.uint64(self._payload_start)
+        index[ids, 0] = offsets
+        index[ids, 1] = sizes
+        encoded_index = self._index.encode(index.reshape(*self.chunks_per_shard, 2))
+        blobs = [b for _, b in parts]
+        if self.index_location == "start":
+            return b"".join([encoded_index, *blobs])
+        return b"".join([*blobs, encoded_index])
+
+    def _fill_chunk(self) -> np.ndarray:
+        chunk = np.empty(self.chunk_shape, dtype=self.spec.dtype)
+        # fill() rather than [...] =, which would spread a sequence over object elements
+        chunk.fill(self._fill[0])
+        return chunk
+
+    def _fill_mask(self, blocks: ChunkBatch) -> np.ndarray:
+        """Which chunks of a batch hold nothing but the fill value, compared bit for bit.
+
+        Bits rather than values, so that ``-0.0`` next to a ``0.0`` fill, or a NaN with
+        another payload, is kept rather than turned into the fill value.
+        """
+        n = len(blocks)
+        if self.spec.dtype.hasobject:
+            fill = self._fill[0]
+            return np.array(
+                [all(type(v) is type(fill) and v == fill for v in b.flat) for b in blocks],
+                dtype=bool,
+            ).reshape(n)
+        blocks = np.ascontiguousarray(blocks)
+        itemsize = blocks.dtype.itemsize
+        rows = blocks.reshape(n, -1)
+        if itemsize in (1, 2, 4, 8):
+            word = np.dtype(f"u{itemsize}")
+            words = rows.view(word)
+            target = self._fill.view(word)
+        else:
+            words = rows.view(np.uint8)
+            target = np.tile(self._fill.view(np.uint8), rows.shape[1])
+        mask = np.zeros(n, dtype=bool)
+        if words.shape[1] == 0:
+            return ~mask
+        # The first element rules out most chunks of real data without a full pass.
+        candidates = np.flatnonzero(words[:, 0] == target[0])
+        if len(candidates):
+            mask[candidates] = (words[candidates] == target).all(axis=1)
+        return mask
+
+
+def _chain(codecs: Any, spec: ChunkSpec, field: str) -> CodecPipeline:
+    try:
+        return CodecPipeline.from_v3(codecs, spec)
+    except UnknownExtensionError:
+        raise  # names the plugin to install; leave it as it is
+    except MetadataError as exc:
+        raise CodecError(f"codec 'sharding_indexed': {field}: {exc}") from None
+
+
+def _fill_element(spec: ChunkSpec) -> np.ndarray:
+    fill = spec.fill_value
+    out = np.empty(1, dtype=spec.dtype)
+    if fill is None:
+        out[...] = np.zeros(1, dtype=spec.dtype)
+    elif spec.dtype.hasobject:
+        out[0] = fill
+    else:
+        out[...] = np.full(1, fill, dtype=spec.dtype)
+    return out
+
+
+def _empty(entries: np.ndarray) -> np.ndarray:
+    return (entries[..., 0] == EMPTY) & (entries[..., 1] == EMPTY)
+
+
+def _sub_indexer(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Any:
+    """The indexer of ``selection`` (a chunk selection of the outer engine) over the
+    inner chunk grid of a shard; indexing with it gives what ``shard[selection]`` would."""
+    items = selection if isinstance(selection, tuple) else (selection,)
+    arrays = [s for s in items if isinstance(s, np.ndarray)]
+    if not arrays:
+        return BasicIndexer(items, shape, chunks)
+    if len(items) > 1 and len(arrays) == len(items) and all(a.ndim == 1 for a in arrays):
+        return CoordinateIndexer(items, shape, chunks)  # points, one per position
+    # Orthogonal selections arrive with np.ix_-shaped arrays; the indexer wants them 1-d.
+    return OrthogonalIndexer(
+        tuple(s.reshape(-1) if isinstance(s, np.ndarray) else s for s in items), shape, chunks
+    )
+
+
+def _region(out: np.ndarray, selection: Any, drop_axes: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray | None:
+    """A view of ``out[selection]`` with the dropped axes restored and of ``shape``, or
+    ``None`` when the selection holds arrays (NumPy would copy)."""
+    if isinstance(selection, slice):
+        view = out[selection]
+    elif isinstance(selection, tuple) and not any(
+        isinstance(s, np.ndarray) or s is Ellipsis for s in selection
+    ):
+        view = out[(*selection, Ellipsis)]  # the Ellipsis keeps all-integer selections views
+    else:
+        return None
+    if drop_axes:
+        view = np.expand_dims(view, drop_axes)
+    return view if view.shape == shape else None

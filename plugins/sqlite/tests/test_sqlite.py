@@ -1,0 +1,321 @@
+"""zarr-core-sqlite: the conformance kit plus what is specific to SQLite databases."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sqlite3
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import zarr_core_sqlite.plugin
+from zarr_core_sqlite import SQLiteStore
+from zarr_core_sqlite import store as store_module
+
+import zarr_core
+from zarr_core.errors import ReadOnlyError, StorageOptionsError
+from zarr_core.storage import open_store
+from zarr_core.testing import StoreTests
+
+
+# -- the conformance kit ----------------------------------------------------------------
+class TestSQLiteStore(StoreTests):
+    def make_store(self, tmp_path, read_only=False):
+        return SQLiteStore(tmp_path / "data.sqlite", read_only=read_only)
+
+
+class TestSQLiteStoreInMemory(StoreTests):
+    def make_store(self, tmp_path, read_only=False):
+        return SQLiteStore(":memory:", read_only=read_only)
+
+    def test_pickle(self, store):
+        # Overrides the kit: an in-memory database cannot travel, and says so.
+        store["k"] = b"v"
+        assert not store.is_persistent
+        with pytest.raises(pickle.PicklingError, match="in-memory SQLite"):
+            pickle.dumps(store)
+
+
+# -- the table is zarr-python 2's -------------------------------------------------------
+def test_table_layout_and_wal(tmp_path):
+    path = tmp_path / "x.sqlite"
+    store = SQLiteStore(path)
+    store["a/b"] = np.arange(3, dtype="u1")
+    conn = sqlite3.connect(path)
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'zarr'").fetchone()
+    assert sql == "CREATE TABLE zarr(k TEXT PRIMARY KEY, v BLOB)"
+    assert conn.execute("SELECT k, v, typeof(v) FROM zarr").fetchall() == [
+        ("a/b", b"\x00\x01\x02", "blob")
+    ]
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
+    store.close()
+
+
+def test_opens_a_table_created_elsewhere(tmp_path):
+    path = tmp_path / "x.sqldb"
+    conn = sqlite3.connect(path)  # rollback journal, as zarr-python leaves it
+    conn.execute("CREATE TABLE zarr(k TEXT PRIMARY KEY, v BLOB)")
+    conn.execute("INSERT INTO zarr VALUES ('a/.zattrs', x'7b7d')")
+    conn.commit()
+    conn.close()
+    assert SQLiteStore(path, mode="r")["a/.zattrs"] == b"{}"
+    assert SQLiteStore(path).listdir("a") == [".zattrs"]
+
+
+# -- prefixes are ranges, not patterns -----------------------------------------------------
+def test_like_wildcards_in_keys_are_literal(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    keys = ["a_b/1", "axb/2", "a%b/3", "aXb/4", "a_b0", "A_B/5", "a_/6"]
+    store.setitems({k: k.encode() for k in keys})
+    assert store.list_prefix("a_b/") == ["a_b/1"]
+    assert store.list_prefix("a%") == ["a%b/3"]
+    assert store.listdir("a_b") == ["1"]
+    assert store.getsize("a_b") == len(b"a_b/1")
+    store.rmdir("a_b")
+    assert sorted(store) == sorted(k for k in keys if k != "a_b/1")
+    store.rename("a%b", "moved")
+    assert store.list_prefix("moved/") == ["moved/3"]
+    assert "axb/2" in store and "aXb/4" in store
+
+
+def test_prefixes_ending_in_extreme_characters(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    keys = ["p\ud7ff/a", "p\ue000/b", "p\U0010ffff/c", "p\U0010ffffz", "q"]
+    store.setitems({k: b"1" for k in keys})
+    assert store.list_prefix("p\ud7ff") == ["p\ud7ff/a"]
+    assert store.list_prefix("p\U0010ffff") == ["p\U0010ffff/c", "p\U0010ffffz"]
+    assert store.listdir("p\U0010ffff") == ["c"]
+    assert store_module._successor("\U0010ffff") is None
+    assert store_module._successor("a\U0010ffff") == "b"
+
+
+def test_listdir_is_one_query_over_many_keys(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    store.setitems({f"arr/c/{i}/{j}": b"x" for i in range(50) for j in range(50)})
+    store.setitems({"arr/zarr.json": b"{}", "arr.json": b"{}", "arr/c.txt": b""})
+    assert store.listdir("arr") == ["c", "c.txt", "zarr.json"]
+    assert store.listdir("arr/c")[:3] == ["0", "1", "10"]
+    assert len(store.listdir("arr/c/7")) == 50
+    assert store.getsize("arr/c") == 2500
+
+
+# -- batches ---------------------------------------------------------------------------------
+def test_batches_larger_than_one_statement(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    n = store_module._BATCH * 3 + 7
+    values = {f"c/{i}": i.to_bytes(4, "little") for i in range(n)}
+    store.setitems(values)
+    got = store.getitems([*values, "missing", "c/0"])
+    assert got == values
+    ranges = store.get_partial_values([(k, (1, 2)) for k in values] + [("missing", None)])
+    assert ranges == [v[1:3] for v in values.values()] + [None]
+    store.delitems(list(values)[: n - 1])
+    assert list(store) == [f"c/{n - 1}"]
+
+
+def test_a_failed_batch_changes_nothing(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    store["keep"] = b"old"
+    # The first row is written before the second (a lone surrogate) fails to bind.
+    with pytest.raises(UnicodeEncodeError):
+        store.setitems({"keep": b"new", "bad\ud800": b"x"})
+    assert store["keep"] == b"old" and len(store) == 1
+    store.setitems({"keep": b"new", "other": b"x"})  # the connection is usable again
+    assert store["keep"] == b"new"
+
+
+def test_getitems_is_one_snapshot_while_a_writer_commits(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    n = store_module._BATCH * 2 + 1
+    keys = [f"k/{i}" for i in range(n)]
+    store.setitems(dict.fromkeys(keys, b"0"))
+    stop = threading.Event()
+
+    def write() -> None:
+        generation = 0
+        while not stop.is_set():
+            generation += 1
+            store.setitems(dict.fromkeys(keys, str(generation).encode()))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        for _ in range(30):
+            assert len(set(store.getitems(keys).values())) == 1
+    finally:
+        stop.set()
+        writer.join()
+
+
+# -- modes -------------------------------------------------------------------------------------
+def test_read_only_uses_a_read_only_connection(tmp_path):
+    path = tmp_path / "x.sqlite"
+    SQLiteStore(path)["k"] = b"v"
+    reader = SQLiteStore(path, mode="r")
+    assert reader.read_only and reader["k"] == b"v"
+    with pytest.raises(ReadOnlyError):
+        reader["k"] = b"w"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader._connection().execute("DELETE FROM zarr")
+    assert SQLiteStore(path, read_only=True).read_only
+
+
+def test_read_only_refuses_missing_files_and_foreign_databases(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no SQLite database"):
+        SQLiteStore(tmp_path / "missing.sqlite", mode="r")
+    assert not (tmp_path / "missing.sqlite").exists()
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t(x)").connection.close()
+    with pytest.raises(ValueError, match="without a zarr table"):
+        SQLiteStore(other, mode="r")
+
+
+def test_managed_connect_arguments_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="isolation_level"):
+        SQLiteStore(tmp_path / "x.sqlite", isolation_level="DEFERRED")
+    store = SQLiteStore(tmp_path / "x.sqlite", timeout=1.5, cached_statements=16)
+    assert pickle.loads(pickle.dumps(store)).connect_kwargs == {
+        "timeout": 1.5,
+        "cached_statements": 16,
+    }
+
+
+def test_closed_store_refuses_work(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    store.close()
+    with pytest.raises(ValueError, match="closed"):
+        store["k"]
+
+
+def test_eq_hash_repr(tmp_path):
+    a = SQLiteStore(tmp_path / "x.sqlite")
+    assert a == SQLiteStore(str(tmp_path / "y" / ".." / "x.sqlite"), mode="r")
+    assert a != SQLiteStore(tmp_path / "z.sqlite")
+    assert len({a, SQLiteStore(tmp_path / "x.sqlite")}) == 1
+    assert SQLiteStore(":memory:") != SQLiteStore(":memory:")
+    assert "read-only" in repr(SQLiteStore(tmp_path / "x.sqlite", mode="r"))
+
+
+# -- threads and processes ------------------------------------------------------------------------
+def test_threads_have_their_own_connections_and_close_closes_all(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    seen = []
+    barrier = threading.Barrier(4)
+
+    def work(i: int) -> None:
+        store[f"t/{i}"] = b"x"
+        seen.append(store._connection())
+        barrier.wait()  # every thread holds its connection at once
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(c) for c in seen}) == 4
+    store.close()
+    for conn in seen:
+        with pytest.raises(sqlite3.ProgrammingError):
+            conn.execute("SELECT 1")
+
+
+def _write_keys(store: SQLiteStore, worker: int, n: int) -> None:
+    for i in range(n):
+        if i % 2:
+            store[f"p{worker}/{i}"] = f"{worker}:{i}".encode()
+        else:
+            store.setitems({f"p{worker}/{i}": f"{worker}:{i}".encode(), f"p{worker}/b{i}": b""})
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_several_processes_write_distinct_keys(tmp_path, method):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    store["before"] = b"1"  # the parent has a connection open when it forks
+    ctx = multiprocessing.get_context(method)
+    procs = [ctx.Process(target=_write_keys, args=(store, w, 60)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    assert len(store) == 1 + 4 * 90
+    for w in range(4):
+        for i in range(60):
+            assert store[f"p{w}/{i}"] == f"{w}:{i}".encode()
+    store["after"] = b"2"  # and the parent's connection still works
+
+
+# -- opening through zarr-core -----------------------------------------------------------------------
+@pytest.fixture
+def registered(plugin_registry):
+    plugin_registry.register(
+        zarr_core_sqlite.plugin, name="sqlite", distribution="zarr-core-sqlite"
+    )
+    return plugin_registry
+
+
+def test_urls_and_suffixes(registered, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    relative = open_store("sqlite:///rel.db")
+    assert isinstance(relative, SQLiteStore) and relative.path == str(tmp_path / "rel.db")
+    # tmp_path is absolute, so this is sqlite:////tmp/...: four slashes.
+    assert open_store(f"sqlite:///{tmp_path}/abs.db").path == str(tmp_path / "abs.db")
+    assert open_store("sqlite:///sub/../rel.db") == relative
+    for name in ("a.sqlite", "b.SQLITE3", "c.sqldb"):
+        assert isinstance(open_store(name), SQLiteStore)
+        assert open_store(str(tmp_path / name)).path == str(tmp_path / name)
+    assert open_store("sqlite://").in_memory
+    assert open_store("sqlite:///:memory:").in_memory
+    assert open_store("sqlite:///rel.db", mode="r").read_only
+    opts = {"dimension_separator": "/", "timeout": 2}
+    assert open_store("x.sqlite", storage_options=opts).dimension_separator == "/"
+    with pytest.raises(StorageOptionsError, match="uri"):
+        open_store("x.sqlite", storage_options={"uri": True})
+    with pytest.raises(ValueError, match="names a host"):
+        open_store("sqlite://rel.db")
+
+
+def test_entry_point_is_installed():
+    zarr_core.plugins.refresh()
+    stage = zarr_core.which("sqlite:///x.db")["stages"][0]
+    assert (stage["distribution"], stage["target"]) == (
+        "zarr-core-sqlite",
+        "zarr_core_sqlite.store:SQLiteStore",
+    )
+    assert zarr_core.which("x.sqlite3")["stages"][0]["distribution"] == "zarr-core-sqlite"
+    listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
+    assert listed["zarr-core-sqlite"].schemes == ["sqlite"]
+    assert zarr_core.storage.SQLiteStore is SQLiteStore
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_groups_and_arrays_end_to_end(tmp_path, monkeypatch, zarr_format):
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        root = zarr_core.open("sqlite:///x.db", mode="w", zarr_format=zarr_format)
+    assert isinstance(root.store, SQLiteStore)
+    root.attrs["title"] = "end to end"
+    z = root.zeros("a/b", shape=(100, 60), chunks=(10, 7), dtype="f8")
+    z[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
+    z.attrs["units"] = "K"
+    arr = zarr_core.open(
+        "sqlite:///y.db", mode="w", shape=(1000,), chunks=(64,), dtype="i2", zarr_format=zarr_format
+    )
+    arr[:] = np.arange(1000) - 500
+    root.store.close()
+    arr.store.close()
+
+    again = zarr_core.open("sqlite:///x.db", mode="r")
+    assert again.zarr_format == zarr_format and again.attrs["title"] == "end to end"
+    expected = np.zeros((100, 60))
+    expected[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
+    np.testing.assert_array_equal(again["a/b"][...], expected)
+    assert again["a/b"].attrs["units"] == "K"
+    assert list(again.group_keys()) == ["a"]
+    np.testing.assert_array_equal(zarr_core.open("sqlite:///y.db")[:], np.arange(1000) - 500)
+    with pytest.raises(ReadOnlyError):
+        again["a/b"][0, 0] = 1
