@@ -31,7 +31,9 @@ IMPLEMENTATIONS = [
 def run_once(python: Path, impl: str, workload: str, fmt: int, tmp: str) -> dict[str, float]:
     out = subprocess.run(
         [str(python), str(HERE / "worker.py"), impl, workload, str(fmt), tmp],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -61,7 +63,9 @@ def main() -> None:
 
 
 def report(workload: str, fmt: int, results: dict[str, dict[str, list[float]]]) -> None:
-    medians = {label: {op: statistics.median(v) for op, v in ops.items()} for label, ops in results.items()}
+    medians = {
+        label: {op: statistics.median(v) for op, v in ops.items()} for label, ops in results.items()
+    }
     ops = list(next(iter(medians.values())))
     base = medians["zarr-core"]
     print(f"\n{workload} workload, Zarr format {fmt} (median seconds; ratio = other / zarr-core)")

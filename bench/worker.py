@@ -17,7 +17,9 @@ import numpy as np
 
 WORKLOADS = {
     # 256 MiB float32, 1024x1024 chunks, blosc lz4 (shuffle), plus 300 random 64x64 windows.
-    "large": dict(shape=(8192, 8192), chunks=(1024, 1024), dtype="float32", codec="blosc-lz4", windows=300),
+    "large": dict(
+        shape=(8192, 8192), chunks=(1024, 1024), dtype="float32", codec="blosc-lz4", windows=300
+    ),
     # 10 million int32 in 10,000 chunks of 1000, zstd level 1.
     "small": dict(shape=(10_000_000,), chunks=(1000,), dtype="int32", codec="zstd-1", windows=0),
 }
@@ -27,7 +29,11 @@ def data_for(spec: dict) -> np.ndarray:
     rng = np.random.default_rng(42)
     n = int(np.prod(spec["shape"]))
     if spec["dtype"] == "float32":
-        return (np.cumsum(rng.standard_normal(n, dtype="float32")) / 100).astype("float32").reshape(spec["shape"])
+        return (
+            (np.cumsum(rng.standard_normal(n, dtype="float32")) / 100)
+            .astype("float32")
+            .reshape(spec["shape"])
+        )
     return (np.arange(n, dtype="int32") // 7).reshape(spec["shape"])
 
 
@@ -49,8 +55,18 @@ def v3_codecs(codec: str, dtype: str) -> list[dict]:
     itemsize = np.dtype(dtype).itemsize
     chain = [{"name": "bytes", "configuration": {"endian": "little"}}]
     if codec == "blosc-lz4":
-        chain.append({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle",
-                                                          "typesize": itemsize, "blocksize": 0}})
+        chain.append(
+            {
+                "name": "blosc",
+                "configuration": {
+                    "cname": "lz4",
+                    "clevel": 5,
+                    "shuffle": "shuffle",
+                    "typesize": itemsize,
+                    "blocksize": 0,
+                },
+            }
+        )
     else:
         chain.append({"name": "zstd", "configuration": {"level": 1, "checksum": False}})
     return chain
@@ -75,17 +91,40 @@ def open_zarr_python(path, spec, fmt, create):
     if not create:
         return zarr.open_array(str(path), mode="r")
     if zarr.__version__.startswith("2"):
-        return zarr.open_array(str(path), mode="w", shape=spec["shape"], chunks=spec["chunks"],
-                               dtype=spec["dtype"], compressor=numcodecs_compressor(spec["codec"]))
+        return zarr.open_array(
+            str(path),
+            mode="w",
+            shape=spec["shape"],
+            chunks=spec["chunks"],
+            dtype=spec["dtype"],
+            compressor=numcodecs_compressor(spec["codec"]),
+        )
     if fmt == 2:
-        return zarr.create_array(str(path), shape=spec["shape"], chunks=spec["chunks"], dtype=spec["dtype"],
-                                 zarr_format=2, compressors=numcodecs_compressor(spec["codec"]), overwrite=True)
+        return zarr.create_array(
+            str(path),
+            shape=spec["shape"],
+            chunks=spec["chunks"],
+            dtype=spec["dtype"],
+            zarr_format=2,
+            compressors=numcodecs_compressor(spec["codec"]),
+            overwrite=True,
+        )
     from zarr.codecs import BloscCodec, ZstdCodec
 
-    compressor = (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle") if spec["codec"] == "blosc-lz4"
-                  else ZstdCodec(level=1))
-    return zarr.create_array(str(path), shape=spec["shape"], chunks=spec["chunks"], dtype=spec["dtype"],
-                             zarr_format=3, compressors=compressor, overwrite=True)
+    compressor = (
+        BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")
+        if spec["codec"] == "blosc-lz4"
+        else ZstdCodec(level=1)
+    )
+    return zarr.create_array(
+        str(path),
+        shape=spec["shape"],
+        chunks=spec["chunks"],
+        dtype=spec["dtype"],
+        zarr_format=3,
+        compressors=compressor,
+        overwrite=True,
+    )
 
 
 def _ts_compressor(codec: str) -> dict:
@@ -104,15 +143,27 @@ class TensorstoreArray:
         kvstore = {"driver": "file", "path": str(path)}
         if create:
             if fmt == 2:
-                metadata = {"shape": list(spec["shape"]), "chunks": list(spec["chunks"]),
-                            "dtype": np.dtype(spec["dtype"]).str,
-                            "compressor": _ts_compressor(spec["codec"])}
+                metadata = {
+                    "shape": list(spec["shape"]),
+                    "chunks": list(spec["chunks"]),
+                    "dtype": np.dtype(spec["dtype"]).str,
+                    "compressor": _ts_compressor(spec["codec"]),
+                }
             else:
-                metadata = {"shape": list(spec["shape"]), "data_type": spec["dtype"],
-                            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(spec["chunks"])}},
-                            "codecs": v3_codecs(spec["codec"], spec["dtype"])}
-            self.t = ts.open({"driver": driver, "kvstore": kvstore, "metadata": metadata},
-                             create=True, delete_existing=True).result()
+                metadata = {
+                    "shape": list(spec["shape"]),
+                    "data_type": spec["dtype"],
+                    "chunk_grid": {
+                        "name": "regular",
+                        "configuration": {"chunk_shape": list(spec["chunks"])},
+                    },
+                    "codecs": v3_codecs(spec["codec"], spec["dtype"]),
+                }
+            self.t = ts.open(
+                {"driver": driver, "kvstore": kvstore, "metadata": metadata},
+                create=True,
+                delete_existing=True,
+            ).result()
         else:
             self.t = ts.open({"driver": driver, "kvstore": kvstore}, open=True).result()
 

@@ -15,7 +15,9 @@ from zarr_core._known_plugins import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGIN_DIRS = sorted(p.parent for p in ROOT.glob("plugins/*/pyproject.toml") if p.parent.name != "_template")
+PLUGIN_DIRS = sorted(
+    p.parent for p in ROOT.glob("plugins/*/pyproject.toml") if p.parent.name != "_template"
+)
 TABLES = {
     "schemes": KNOWN_SCHEMES,
     "suffixes": KNOWN_SUFFIXES,
@@ -63,4 +65,6 @@ def test_installed_plugins_declare_what_their_pyproject_says():
         assert info.schemes == sorted(tool.get("schemes", [])), info.distribution
         assert info.suffixes == sorted(tool.get("suffixes", [])), info.distribution
         assert sorted(c.name for c in info.codecs) == sorted(tool.get("codecs", []))
-        assert sorted(t.name for t in info.transformers) == sorted(tool.get("storage_transformers", []))
+        assert sorted(t.name for t in info.transformers) == sorted(
+            tool.get("storage_transformers", [])
+        )

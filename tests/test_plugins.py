@@ -70,8 +70,14 @@ TARGET = f"{__name__}:DictStore"
 
 
 def store_spec(name="fake", schemes=("fake",), suffixes=(), kind="root"):
-    return StoreSpec(name=name, target=TARGET, schemes=schemes, suffixes=suffixes, kind=kind,
-                     description=f"{name} store")
+    return StoreSpec(
+        name=name,
+        target=TARGET,
+        schemes=schemes,
+        suffixes=suffixes,
+        kind=kind,
+        description=f"{name} store",
+    )
 
 
 def test_scheme_resolves_to_plugin(plugin_registry):
@@ -94,7 +100,9 @@ def test_suffix_and_claim(plugin_registry):
         return "claimed" if path.endswith("special") else None
 
     plugin_registry.register(
-        make_plugin("p", [store_spec(suffixes=(".fk",)), store_spec("claimed", schemes=())], claim=claim),
+        make_plugin(
+            "p", [store_spec(suffixes=(".fk",)), store_spec("claimed", schemes=())], claim=claim
+        ),
         name="p",
     )
     assert isinstance(open_store("/tmp/data.FK"), DictStore)
@@ -165,12 +173,16 @@ def test_conflict_override_by_config(plugin_registry):
             assert which("fake://x")["stages"][0]["distribution"] == "zarr-core-b"
         with config.set({"plugins.stores": {"fake": "b"}}):
             assert which("fake://x")["stages"][0]["plugin"] == "b"
-    with config.set({"plugins.stores": {"fake": "zarr-core-c"}}):
-        with pytest.raises(PluginError, match="names none of the plugins"):
-            which("fake://x")
-    with config.set({"plugins.strict": True}):
-        with pytest.raises(PluginError, match="provided by 'zarr-core-a' and 'zarr-core-b'"):
-            which("fake://x")
+    with (
+        config.set({"plugins.stores": {"fake": "zarr-core-c"}}),
+        pytest.raises(PluginError, match="names none of the plugins"),
+    ):
+        which("fake://x")
+    with (
+        config.set({"plugins.strict": True}),
+        pytest.raises(PluginError, match="provided by 'zarr-core-a' and 'zarr-core-b'"),
+    ):
+        which("fake://x")
 
 
 def test_conflict_override_by_environment(tmp_path):
@@ -192,7 +204,9 @@ def test_conflict_override_by_environment(tmp_path):
 
 
 def test_plugin_beats_builtin_without_warning(plugin_registry):
-    plugin_registry.register(make_plugin("dir", [store_spec("file", schemes=("file",))]), name="dir")
+    plugin_registry.register(
+        make_plugin("dir", [store_spec("file", schemes=("file",))]), name="dir"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert which("file:///tmp/x")["stages"][0]["plugin"] == "dir"
@@ -201,7 +215,9 @@ def test_plugin_beats_builtin_without_warning(plugin_registry):
 
 def test_broken_target_names_distribution_and_chains_cause(plugin_registry):
     spec = StoreSpec(name="broken", target="no_such_module_zc:Store", schemes=("broken",))
-    plugin_registry.register(make_plugin("p", [spec, store_spec()]), name="p", distribution="zarr-core-p")
+    plugin_registry.register(
+        make_plugin("p", [spec, store_spec()]), name="p", distribution="zarr-core-p"
+    )
     with pytest.raises(PluginLoadError) as info:
         open_store("broken://x")
     assert "'zarr-core-p' failed to load 'no_such_module_zc:Store'" in str(info.value)
@@ -276,7 +292,9 @@ def test_codec_and_transformer_lookup(plugin_registry):
     assert get_transformer_class("my_tf") is Codec
     with pytest.raises(PluginNotFoundError, match="codec 'sharding_indexed'.*zarr-core-sharding"):
         get_codec_class("sharding_indexed")
-    with pytest.raises(PluginNotFoundError, match="storage transformer 'sharding'.*zarr-core-sharding"):
+    with pytest.raises(
+        PluginNotFoundError, match="storage transformer 'sharding'.*zarr-core-sharding"
+    ):
         get_transformer_class("sharding")
 
 
@@ -332,6 +350,8 @@ def test_discovery_imports_no_store_module():
         "heavy += [m for m in ('lmdb', 'redis', 'pymongo', 'azure', 's3fs', 'moto') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

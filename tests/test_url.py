@@ -24,7 +24,11 @@ from zarr_core.storage.url import parse_url, split_scheme
         ("memory:", [("url", "memory", "memory://")]),
         (
             "s3://b/x.zip|zip:inner/path/|zarr3:",
-            [("url", "s3", "s3://b/x.zip"), ("adapter", "zip", "inner/path/"), ("adapter", "zarr3", "")],
+            [
+                ("url", "s3", "s3://b/x.zip"),
+                ("adapter", "zip", "inner/path/"),
+                ("adapter", "zarr3", ""),
+            ],
         ),
     ],
 )

@@ -13,7 +13,17 @@ __all__ = ["main"]
 
 
 def _plugins_table() -> str:
-    rows = [("plugin", "distribution", "version", "status", "schemes", "suffixes", "codecs/transformers")]
+    rows = [
+        (
+            "plugin",
+            "distribution",
+            "version",
+            "status",
+            "schemes",
+            "suffixes",
+            "codecs/transformers",
+        )
+    ]
     for info in list_plugins():
         extras = [c.name for c in info.codecs] + [t.name for t in info.transformers]
         rows.append(

@@ -46,9 +46,7 @@ class ReadOnlyError(ZarrCoreError, PermissionError):
     def __init__(self, what: str, key: str | None = None):
         self.key = key
         where = f" (key {key!r})" if key is not None else ""
-        super().__init__(
-            f"{what} is read-only{where}; reopen it with mode='r+' or 'a' to write"
-        )
+        super().__init__(f"{what} is read-only{where}; reopen it with mode='r+' or 'a' to write")
 
 
 class InvalidKeyError(ZarrCoreError, ValueError):
@@ -253,9 +251,7 @@ class BoundsCheckError(ZarrCoreError, IndexError):
     def __init__(self, index: object, dim: int, size: int):
         self.index = index
         self.dim = dim
-        super().__init__(
-            f"index {index!r} is out of bounds for dimension {dim} with size {size}"
-        )
+        super().__init__(f"index {index!r} is out of bounds for dimension {dim} with size {size}")
 
 
 class ShapeMismatchError(ZarrCoreError, ValueError):

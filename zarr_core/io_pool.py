@@ -42,7 +42,9 @@ def _get() -> ThreadPoolExecutor:
     size = io_concurrency()
     with _lock:
         if _executor is None or _size != size:
-            _executor = ThreadPoolExecutor(size, thread_name_prefix="zarr-core-io", initializer=_mark_worker)
+            _executor = ThreadPoolExecutor(
+                size, thread_name_prefix="zarr-core-io", initializer=_mark_worker
+            )
             _size = size
         return _executor
 

@@ -34,7 +34,12 @@ import pluggy
 from zarr_core import config as _config
 from zarr_core import hookspecs
 from zarr_core._known_plugins import KNOWN
-from zarr_core.errors import PluginConflictWarning, PluginError, PluginLoadError, PluginNotFoundError
+from zarr_core.errors import (
+    PluginConflictWarning,
+    PluginError,
+    PluginLoadError,
+    PluginNotFoundError,
+)
 
 __all__ = [
     "hookimpl",
@@ -284,7 +289,11 @@ class PluginRegistry:
             from zarr_core import __version__, _builtin
 
             self.register(
-                _builtin, name="core", distribution=CORE_DISTRIBUTION, version=__version__, builtin=True
+                _builtin,
+                name="core",
+                distribution=CORE_DISTRIBUTION,
+                version=__version__,
+                builtin=True,
             )
             if self._autoload:
                 self._load_entry_points()
@@ -326,9 +335,7 @@ class PluginRegistry:
             tables["store"] = {}
             for info in self._plugins.values():
                 for spec in info.stores:
-                    tables["store"].setdefault(f"{info.name}:{spec.name}", []).append(
-                        (info, spec)
-                    )
+                    tables["store"].setdefault(f"{info.name}:{spec.name}", []).append((info, spec))
                     for scheme in spec.schemes:
                         tables["scheme"].setdefault(scheme.lower(), []).append((info, spec))
                     for suffix in spec.suffixes:
@@ -373,7 +380,9 @@ class PluginRegistry:
 
     def lookup(self, kind: str, key: str) -> _Entry | None:
         """The (plugin, declaration) serving ``key`` in table ``kind``, or None."""
-        entries = self._build_tables()[kind].get(key if kind in ("codec", "storage transformer") else key.lower())
+        entries = self._build_tables()[kind].get(
+            key if kind in ("codec", "storage transformer") else key.lower()
+        )
         if not entries:
             return None
         return self._choose(kind, key, entries)

@@ -40,7 +40,10 @@ def apply_storage_transformers(meta: Any, store: Store, path: str, key: str = ""
             cls = get_transformer_class(name)
         except PluginNotFoundError:
             raise UnknownExtensionError(
-                "storage transformer", name, key=key, distribution=KNOWN_STORAGE_TRANSFORMERS.get(name)
+                "storage transformer",
+                name,
+                key=key,
+                distribution=KNOWN_STORAGE_TRANSFORMERS.get(name),
             ) from None
         store = cls.from_config(entry.get("configuration", {}) or {}, meta, store, path)
     return store

@@ -259,9 +259,7 @@ class Store(MutableMapping[str, bytes]):
         """
         requests = list(key_ranges)
         values = self.getitems(list(dict.fromkeys(k for k, _ in requests)))
-        return [
-            slice_range(values[k], r) if k in values else None for k, r in requests
-        ]
+        return [slice_range(values[k], r) if k in values else None for k, r in requests]
 
     # -- construction from URLs ---------------------------------------------------------
     @classmethod
@@ -270,7 +268,9 @@ class Store(MutableMapping[str, bytes]):
         raise NotImplementedError(f"{cls.__name__} cannot be opened from a URL")
 
     @classmethod
-    def _reject_options(cls, storage_options: Mapping[str, Any], allowed: Iterable[str] = ()) -> None:
+    def _reject_options(
+        cls, storage_options: Mapping[str, Any], allowed: Iterable[str] = ()
+    ) -> None:
         """Raise :class:`StorageOptionsError` for options this store does not take."""
         unknown = sorted(set(storage_options) - set(allowed))
         if unknown:

@@ -90,7 +90,9 @@ def _plan_root(segment: Segment) -> Stage:
             return _stage(segment, "scheme", entry)
         if entry is not None:
             raise URLPipelineError(
-                segment.text, segment.text, f"{segment.scheme!r} is an adapter; it cannot start a pipeline"
+                segment.text,
+                segment.text,
+                f"{segment.scheme!r} is an adapter; it cannot start a pipeline",
             )
         if _fsspec_knows(segment.scheme):
             return _fsspec_stage(segment)
@@ -166,7 +168,9 @@ def _open_pipeline(url: str, mode: str, storage_options: dict[str, Any]) -> Reso
         consumes = getattr(cls, "consumes", "node")
         if consumes == "value" and not path:
             raise URLPipelineError(
-                url, stage.segment.text, "this adapter reads a stored value, but the stage before it names none"
+                url,
+                stage.segment.text,
+                "this adapter reads a stored value, but the stage before it names none",
             )
         if consumes == "format":
             zarr_format = cls.zarr_format

@@ -82,8 +82,13 @@ class StoreTests:
     # -- basic mapping ------------------------------------------------------------------
     def test_is_store(self, store):
         assert isinstance(store, Store)
-        for flag in ("supports_writes", "supports_deletes", "supports_listing",
-                     "supports_partial_reads", "is_persistent"):
+        for flag in (
+            "supports_writes",
+            "supports_deletes",
+            "supports_listing",
+            "supports_partial_reads",
+            "is_persistent",
+        ):
             assert isinstance(getattr(store, flag), bool), flag
 
     def test_empty(self, store):
@@ -237,8 +242,19 @@ class StoreTests:
             ("v", (2, 3)),
         ]
         got = store.get_partial_values(iter(requests))
-        expected = [b"0123456789", b"0123456789", b"234", b"789", b"abc", b"89", b"", b"",
-                    None, b"", b"234"]
+        expected = [
+            b"0123456789",
+            b"0123456789",
+            b"234",
+            b"789",
+            b"abc",
+            b"89",
+            b"",
+            b"",
+            None,
+            b"",
+            b"234",
+        ]
         assert [None if g is None else bytes(g) for g in got] == expected
         assert store.get_partial_values([]) == []
 
