@@ -82,6 +82,20 @@ def _keys(array: Array, projections: list) -> list[str]:
     return array._chunk_keys([p.chunk_coords for p in projections])
 
 
+def _partial_codec(array: Array) -> Any:
+    """The array->bytes codec if it reads and rewrites parts of stored chunks itself
+    (``read_partial`` and ``encode_partial``; the contract is in the docstring of
+    ``zarr_core_sharding.codec``), else None.
+
+    Only when it is the whole chain: then a stored value is laid out by it alone.
+    """
+    pipeline = array._pipeline
+    codec = pipeline.array_bytes_codec
+    if hasattr(codec, "read_partial") and len(pipeline.codecs) == 1:
+        return codec
+    return None
+
+
 def read(
     array: Array,
     indexer: Indexer,
@@ -94,7 +108,17 @@ def read(
     # Every output element belongs to exactly one projection, so only the regions of
     # missing chunks need the fill value: no pass over the whole buffer.
     buffer = np.empty(indexer.out_shape, dtype=dtype)
-    if projections:
+    if projections and (codec := _partial_codec(array)) is not None:
+        # The codec fetches and decodes only what the selection needs (sharding: an
+        # index and byte ranges) and writes it straight into the buffer.
+        keys = _keys(array, projections)
+        found = codec.read_partial(
+            array._chunk_io, keys, projections, buffer, indexer.drop_axes, fields
+        )
+        for proj, exists in zip(projections, found):
+            if not exists:
+                _fill_region(buffer, proj.out_selection, array, fields)
+    elif projections:
         keys = _keys(array, projections)
         stored = array._chunk_io.getitems(keys)
         present = []
@@ -191,6 +215,18 @@ def _update_chunks(
         if fields is not None
         or not is_total_slice(p.chunk_selection, chunk_extent(p.chunk_coords, shape, chunk_shape))
     ]
+    codec = _partial_codec(array)
+    if partial and codec is not None:
+        # The codec rewrites the partly covered chunks itself, reading only what it
+        # must (sharding keeps untouched inner chunks as stored bytes); the fully
+        # covered ones go on below.
+        partial_keys = [keys[i] for i in partial]
+        encoded = codec.encode_partial(
+            array._chunk_io, partial_keys, [projections[i] for i in partial], value, drop, fields
+        )
+        _store_encoded(array, dict(zip(partial_keys, encoded)))
+        rest = sorted(set(range(len(projections))) - set(partial))
+        projections, keys, partial = [projections[i] for i in rest], [keys[i] for i in rest], []
     existing: dict[int, np.ndarray] = {}
     if partial:
         partial_keys = [keys[i] for i in partial]
@@ -275,4 +311,18 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
             encoded = parallel_map(pipeline.encode, chunks, True)
         else:
             encoded = pipeline.encode_batch(chunks)
-        array._chunk_io.setitems(dict(zip(keys, encoded)))
+        _store_encoded(array, dict(zip(keys, encoded)))
+
+
+def _store_encoded(array: Array, values: dict[str, Any]) -> None:
+    """Store encoded chunks; a chunk encoded to no bytes at all is deleted instead.
+
+    An empty encoding carries nothing a reader needs (a missing chunk reads as the fill
+    value): the sharding codec returns one for a shard whose inner chunks are all empty.
+    """
+    empty = [key for key, encoded in values.items() if not len(encoded)]
+    if empty:
+        array._chunk_io.delitems(empty)
+        values = {key: encoded for key, encoded in values.items() if len(encoded)}
+    if values:
+        array._chunk_io.setitems(values)

@@ -359,7 +359,13 @@ class CodecPipeline:
         arr = np.asarray(chunk)
         if arr.shape != self.spec.shape:
             raise CodecError(f"a chunk of shape {arr.shape} was given; expected {self.spec.shape}")
-        return arr if arr.dtype == self.spec.dtype else arr.astype(self.spec.dtype)
+        if arr.dtype != self.spec.dtype:
+            return arr.astype(self.spec.dtype)
+        if arr.dtype.kind == "O" and not arr.flags.writeable:
+            # numcodecs' object codecs (VLenBytes) refuse read-only input, such as the
+            # broadcast views the engine passes for whole-chunk writes.
+            return arr.copy()
+        return arr
 
     def encode(self, chunk: np.ndarray) -> bytes:
         """Encode one chunk array (of the chunk's full shape) to the bytes to store.
