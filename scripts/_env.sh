@@ -15,6 +15,7 @@ install_project() {
     local dir
     for dir in plugins/*/; do
         dir=${dir%/}
+        [ -f "$dir/pyproject.toml" ] || continue
         if [ "$(basename "$dir")" = "_template" ] && [ "$2" != "all" ]; then
             continue
         fi
@@ -39,6 +40,30 @@ ensure_peers() {
     fi
     quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16"
     quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "msgpack" "lmdb" "pytest"
+}
+
+# The DBM implementations pyenv's Pythons lack, for plugins/dbm/tests/test_dbm_interpreters.py:
+# dbm.gnu and dbm.ndbm through Debian's python3 (needs apt's python3-gdbm and python3-venv)
+# in $PEERS/sysdbm, dbm.sqlite3 through Python 3.13 in $PEERS/py313dbm. Each gets the core
+# and the dbm plugin, editable, and pytest.
+ensure_sysdbm() {
+    local sudo="" py313
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    if ! /usr/bin/python3 -c "import dbm.gnu, dbm.ndbm, ensurepip" 2>/dev/null; then
+        $sudo apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-gdbm python3-venv >/dev/null
+    fi
+    if [ ! -x "$PEERS/sysdbm/bin/python" ]; then
+        /usr/bin/python3 -m venv "$PEERS/sysdbm"
+    fi
+    quiet_pip "$PEERS/sysdbm/bin/python" -e . -e plugins/dbm pytest pytest-timeout
+    py313=$(command -v python3.13 || ls -d "$HOME"/.pyenv/versions/3.13*/bin/python 2>/dev/null | head -1 || true)
+    if [ -n "$py313" ]; then
+        if [ ! -x "$PEERS/py313dbm/bin/python" ]; then
+            "$py313" -m venv "$PEERS/py313dbm"
+        fi
+        quiet_pip "$PEERS/py313dbm/bin/python" -e . -e plugins/dbm pytest pytest-timeout
+    fi
 }
 
 # quiet_pip PYTHON ARGS...: pip install, showing the log only when it fails.
