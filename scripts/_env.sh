@@ -30,8 +30,14 @@ install_project() {
 PEERS=${ZARR_CORE_PEERS:-.peers}
 
 ensure_peers() {
-    local py312
-    py312=$(command -v python3.12 || ls -d "$HOME"/.pyenv/versions/3.12*/bin/python 2>/dev/null | head -1 || true)
+    local py312="" candidate
+    # pyenv's shims answer `command -v` even when they cannot run: try each for real.
+    for candidate in "$HOME"/.pyenv/versions/3.12*/bin/python python3.12; do
+        if "$candidate" -c "" >/dev/null 2>&1; then
+            py312=$candidate
+            break
+        fi
+    done
     if [ ! -x "$PEERS/zp3/bin/python" ]; then
         "${py312:-$PYTHON}" -m venv "$PEERS/zp3"
     fi
