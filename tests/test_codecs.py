@@ -124,6 +124,7 @@ def test_v3_random_chains_round_trip(data):
     batch = pipe.decode_batch([encoded, encoded, bytearray(encoded)], ["a", "b", "c"])
     assert len(batch) == 3 and all(same_bits(np.asarray(b), chunk) for b in batch)
     assert pipe.encode_batch([chunk, chunk]) == [encoded, encoded]
+    assert pipe.encode_batch(np.stack([chunk, chunk])) == [encoded, encoded]
     # to_json round-trips to an equivalent pipeline
     assert CodecPipeline.from_v3(pipe.to_json(), pipe.spec).to_json() == pipe.to_json()
 

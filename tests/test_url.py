@@ -10,6 +10,7 @@ from zarr_core.errors import URLPipelineError
 from zarr_core.plugins import StoreSpec, hookimpl
 from zarr_core.storage import MemoryStore, PrefixStore, open_store, resolve
 from zarr_core.storage.keys import normalize_path
+from zarr_core.storage.resolve import plan
 from zarr_core.storage.url import parse_url, split_scheme
 
 
@@ -128,3 +129,41 @@ def test_fsmap_is_wrapped():
     store = open_store(mapper)
     store["a/b"] = b"1"
     assert mapper["a/b"] == b"1"
+
+
+class BlobRoot:
+    """A root store for the scheme 'blob' (and the suffix '.blob'), next to an adapter of that name."""
+
+    @classmethod
+    def from_url(cls, url, *, mode):
+        return MemoryStore(root={"opened": url.encode()})
+
+
+def two_kinds():
+    return [
+        StoreSpec("blob", f"{__name__}:BlobRoot", schemes=("blob",), suffixes=(".blob",)),
+        StoreSpec("blob-reader", f"{__name__}:ValueReader", schemes=("blob",), kind="adapter"),
+    ]
+
+
+def test_one_scheme_names_a_root_and_an_adapter(plugin_registry, tmp_path):
+    import types
+    import warnings
+
+    plugin = types.ModuleType("two_kinds")
+    plugin.zarr_core_stores = hookimpl(two_kinds)
+    plugin_registry.register(plugin, name="two-kinds")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the two declarations are no conflict
+        assert open_store("blob://x")["opened"] == b"blob://x"
+        (tmp_path / "data.blob").write_bytes(b"payload")
+        # Opened at the parent directory by the default rule, not by the '.blob' suffix.
+        resolved = resolve(f"{tmp_path}{os.sep}data.blob|blob:inner")
+        assert resolved.store["content"] == b"payload"
+        assert resolved.path == "inner"
+        stages = plan("blob://x|blob:")
+        assert [s.target.rsplit(":", 1)[1] for s in stages] == ["BlobRoot", "ValueReader"]
+    with pytest.raises(URLPipelineError, match="names a root store"):
+        resolve("memory://|file:")
+    with pytest.raises(URLPipelineError, match="is an adapter"):
+        resolve("zarr3://x")

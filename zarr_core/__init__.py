@@ -8,6 +8,23 @@ from __future__ import annotations
 from zarr_core import config, errors
 from zarr_core.array import Array
 from zarr_core.attrs import Attributes
+from zarr_core.consolidated import (
+    ConsolidatedMetadataStore,
+    consolidate_metadata,
+    open_consolidated,
+)
+from zarr_core.convenience import (
+    CopyError,
+    copy,
+    copy_all,
+    copy_store,
+    load,
+    save,
+    save_array,
+    save_group,
+    tree,
+)
+from zarr_core.convert import convert
 from zarr_core.creation import (
     array,
     create,
@@ -32,6 +49,7 @@ from zarr_core.storage import (
     normalize_store_arg,
     open_store,
 )
+from zarr_core.sync import ProcessSynchronizer, ThreadSynchronizer
 
 __version__ = "0.1.0"
 
@@ -56,6 +74,21 @@ __all__ = [
     "group",
     "open",
     "open_group",
+    "save",
+    "save_array",
+    "save_group",
+    "load",
+    "tree",
+    "copy",
+    "copy_all",
+    "copy_store",
+    "CopyError",
+    "consolidate_metadata",
+    "open_consolidated",
+    "ConsolidatedMetadataStore",
+    "convert",
+    "ThreadSynchronizer",
+    "ProcessSynchronizer",
     "list_plugins",
     "which",
     "Store",

@@ -119,9 +119,6 @@ class Array:
         if not self._cache_metadata:
             self._load(load_node(self._store, self._path, self._meta.zarr_format, expect="array"))
 
-    def _write_metadata(self) -> None:
-        write_array_metadata(self._store, self._path, self._node)
-
     def _chunk_keys(self, coords: list[tuple[int, ...]]) -> list[str]:
         prefix = self._path + "/" if self._path else ""
         encode = self._node.chunk_key
@@ -394,8 +391,11 @@ class Array:
         if len(new_shape) != self.ndim:
             raise ValueError(f"resize needs {self.ndim} dimensions, got {new_shape}")
         old_grid = self.cdata_shape
-        self._load(self._node.with_shape(new_shape))
-        self._write_metadata()
+        node = self._node.with_shape(new_shape)
+        # stored first: if the write is refused (consolidated metadata, a read-only
+        # store) this object keeps the shape that is still stored
+        write_array_metadata(self._store, self._path, node)
+        self._load(node)
         new_grid = self.cdata_shape
         stale = [c for c in np.ndindex(*old_grid) if any(i >= n for i, n in zip(c, new_grid))]
         if stale:

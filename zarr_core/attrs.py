@@ -8,14 +8,17 @@ and re-serialised). NaN and infinities are written as the bare JSON tokens ``NaN
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-from zarr_core.errors import ReadOnlyError
+import numpy as np
+
+from zarr_core.errors import MetadataError, ReadOnlyError
 from zarr_core.metadata._json import dump_document, load_document
 from zarr_core.storage.keys import join_path
 
-__all__ = ["Attributes"]
+__all__ = ["Attributes", "AttributeValueError"]
 
 
 class Attributes(MutableMapping[str, Any]):
@@ -68,6 +71,7 @@ class Attributes(MutableMapping[str, Any]):
     def _write(self, attrs: dict) -> None:
         if self.read_only:
             raise ReadOnlyError(f"attributes of {self._node.name!r}", self.key)
+        _check_serializable(attrs, self.key)
         # Written as zarr-python does (NumPy scalars and arrays become JSON numbers and
         # lists): .zattrs with sorted keys, zarr.json in its own member order.
         if self._node.zarr_format == 2:
@@ -77,7 +81,13 @@ class Attributes(MutableMapping[str, Any]):
             doc["attributes"] = attrs
             data = dump_document(doc, indent=2, sort_keys=False, key=self.key)
         self._node.store[self.key] = data
-        self._cached = attrs if self._cache else None
+        if self._cache:
+            # cache what a reader gets back (lists for tuples and arrays, Python numbers
+            # for NumPy scalars), not the objects that were passed in
+            doc = load_document(data, self.key)
+            self._cached = doc if self._node.zarr_format == 2 else doc["attributes"]
+        else:
+            self._cached = None
 
     def _update(self, mutate) -> None:
         synchronizer = getattr(self._node, "_synchronizer", None)
@@ -130,3 +140,33 @@ class Attributes(MutableMapping[str, Any]):
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.pretty(self.asdict())
+
+
+class AttributeValueError(MetadataError, TypeError):
+    """An attribute JSON cannot hold: a ``MetadataError`` naming the key and attribute, and
+    a ``TypeError`` as zarr-python raises for it."""
+
+
+def _check_serializable(attrs: dict, key: str) -> None:
+    """Raise :class:`AttributeValueError` naming the attribute that JSON cannot hold."""
+    for name, value in attrs.items():
+        if not isinstance(name, str):
+            raise AttributeValueError(
+                f"cannot encode metadata as JSON: attribute names must be str, got {name!r}",
+                key=key,
+            )
+        try:
+            json.dumps(value, default=_json_default)
+        except (TypeError, ValueError) as exc:
+            raise AttributeValueError(
+                f"cannot encode metadata as JSON: attribute {name!r}: {exc}; attribute values "
+                "must be JSON serializable (str, numbers, bool, None, and lists and dicts of them)",
+                key=key,
+            ) from None
+
+
+def _json_default(value: Any) -> Any:
+    # the conversions dump_document makes (NumPy scalars and arrays)
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"object of type {type(value).__name__} is not JSON serializable")

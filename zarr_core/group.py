@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from zarr_core.array import Array, InfoReport
 from zarr_core.attrs import Attributes
@@ -222,6 +225,21 @@ class Group:
         except KeyError:
             raise AttributeError(name) from None
 
+    def __dir__(self) -> list[str]:
+        # children reachable as attributes show up in tab completion
+        return sorted(set(super().__dir__()) | {n for n in self if n.isidentifier()})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The member ``name`` (a path), or ``default`` if there is none."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        """``g[name] = data`` stores ``data`` as a new array, replacing any node there."""
+        self.array(name, value, overwrite=True)
+
     # -- visiting -----------------------------------------------------------------------
     def visitvalues(self, func: Callable[[Array | Group], Any]) -> Any:
         """Call ``func(node)`` on every descendant until it returns something not None."""
@@ -291,22 +309,52 @@ class Group:
         kwargs.setdefault("synchronizer", self._synchronizer)
         if self._chunk_store is not None:
             kwargs.setdefault("chunk_store", self._chunk_store)
-        return getattr(creation, factory)(*args, store=self._store, path=self._child_path(name), **kwargs)
+        return getattr(creation, factory)(
+            *args, store=self._store, path=self._child_path(name), **kwargs
+        )
 
     def create(self, name: str, **kwargs: Any) -> Array:
         return self._create_array("create", name, **kwargs)
 
-    def create_dataset(self, name: str, **kwargs: Any) -> Array:
-        """h5py-compatible: ``data=`` initialises the array, ``shape``/``dtype`` from it."""
-        data = kwargs.pop("data", None)
+    def create_dataset(
+        self, name: str, shape: Any = None, dtype: Any = None, data: Any = None, **kwargs: Any
+    ) -> Array:
+        """Create an array, h5py style ("datasets" are HDF5's arrays).
+
+        ``data`` initialises the array and gives its shape and dtype unless they are
+        passed. h5py's ``compression``/``compression_opts`` (a numcodecs id and its
+        argument, e.g. ``"gzip"``, 5) and ``fillvalue`` are accepted; h5py options with
+        no Zarr meaning (``maxshape``, ``fletcher32``, ...) are ignored with a warning.
+        Other arguments are those of :func:`zarr_core.create`.
+        """
+        kwargs = _h5py_arguments(kwargs)
+        if dtype is not None:
+            kwargs["dtype"] = dtype
         if data is not None:
+            if shape is not None:
+                kwargs["shape"] = shape
             return self._create_array("array", name, data, **kwargs)
-        return self._create_array("create", name, **kwargs)
+        if shape is None:
+            raise TypeError("create_dataset needs shape= or data=")
+        return self._create_array("create", name, shape=shape, **kwargs)
 
-    def require_dataset(self, name: str, shape: Any, dtype: Any = None, exact: bool = False, **kwargs: Any) -> Array:
-        """Open the child array ``name`` if compatible with ``shape``/``dtype``, else create it."""
-        import numpy as np
+    def require_dataset(
+        self, name: str, shape: Any, dtype: Any = None, exact: bool = False, **kwargs: Any
+    ) -> Array:
+        """Open the array ``name`` if its shape and dtype fit, else create it.
 
+        Parameters
+        ----------
+        name
+            Array name or path.
+        shape
+            Required shape (an existing array of another shape is a ``TypeError``).
+        dtype
+            Required dtype: with ``exact`` the existing dtype must be this one, otherwise
+            it must be able to hold this one's values (NumPy casting rules).
+        **kwargs
+            For :meth:`create_dataset` when the array is created.
+        """
         path = self._child_path(name)
         try:
             node = load_node(self._store, path, self.zarr_format)
@@ -315,7 +363,7 @@ class Group:
         if node.kind != "array":
             raise ContainsGroupError(path)
         array = self._open_child(path, node)
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
         if array.shape != shape:
             raise TypeError(f"shapes do not match: existing {array.shape} vs requested {shape}")
         if dtype is not None:
@@ -363,7 +411,10 @@ class Group:
         require_parent_groups(self._store, dst, self.zarr_format)
         self._store.rename(src, dst)
         if self._chunk_store is not None:
-            self._chunk_store.rename(src, dst)
+            try:
+                self._chunk_store.rename(src, dst)
+            except KeyError:
+                pass  # nothing of the node in the chunk store (a group, or no chunks yet)
 
     # -- information and lifecycle ------------------------------------------------------
     def info_items(self) -> list[tuple[str, str]]:
@@ -374,7 +425,11 @@ class Group:
             ("Name", self.name),
             ("Type", f"zarr_core.Group (Zarr format {self.zarr_format})"),
             ("Read-only", str(self._read_only)),
-            ("Store type", f"{type(self._store).__module__}.{type(self._store).__name__}"),
+            ("Store type", _type_name(self._store)),
+        ]
+        if self._chunk_store is not None:
+            items.append(("Chunk store type", _type_name(self._chunk_store)))
+        items += [
             ("No. members", str(len(children))),
             ("No. arrays", str(len(arrays))),
             ("No. groups", str(len(groups))),
@@ -396,7 +451,9 @@ class Group:
         self._store.close()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Group) and self._store == other._store and self._path == other._path
+        return (
+            isinstance(other, Group) and self._store == other._store and self._path == other._path
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -418,28 +475,103 @@ class Group:
         self.__init__(**state)  # type: ignore[misc]
 
 
-class TreeView:
-    """Unicode rendering of a hierarchy; also renders as nested HTML lists in notebooks."""
+def _type_name(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__name__}"
 
-    def __init__(self, group: Group, expand: bool = False, level: int | None = None):
+
+# h5py create_dataset options that have no meaning for a Zarr array.
+_H5PY_IGNORED = frozenset(
+    (
+        "maxshape",
+        "fletcher32",
+        "shuffle",
+        "scaleoffset",
+        "track_times",
+        "track_order",
+        "external",
+        "allow_unknown_filter",
+        "rdcc_nbytes",
+        "rdcc_w0",
+        "rdcc_nslots",
+    )
+)
+
+
+def _h5py_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Translate h5py ``create_dataset`` options into :func:`zarr_core.create` ones."""
+    kwargs = dict(kwargs)
+    if "fillvalue" in kwargs:
+        kwargs.setdefault("fill_value", kwargs.pop("fillvalue"))
+    compression = kwargs.pop("compression", None)
+    options = kwargs.pop("compression_opts", None)
+    if compression is not None and "compressor" not in kwargs:
+        if hasattr(compression, "get_config"):
+            kwargs["compressor"] = compression
+        elif compression == "none":
+            kwargs["compressor"] = None
+        else:
+            from numcodecs.registry import codec_registry
+
+            if compression not in codec_registry:
+                raise ValueError(f"unknown compression {compression!r} (a numcodecs codec id)")
+            cls = codec_registry[compression]
+            if isinstance(options, dict):
+                kwargs["compressor"] = cls(**options)
+            elif isinstance(options, list | tuple):
+                kwargs["compressor"] = cls(*options)
+            else:
+                kwargs["compressor"] = cls() if options is None else cls(options)
+    ignored = sorted(_H5PY_IGNORED & kwargs.keys())
+    if ignored:
+        warnings.warn(f"ignoring h5py options {ignored}", UserWarning, stacklevel=3)
+        for option in ignored:
+            del kwargs[option]
+    return kwargs
+
+
+def _is_array_like(node: Any) -> bool:
+    return hasattr(node, "shape")
+
+
+class TreeView:
+    """A hierarchy drawn as a text tree (``print``) or as HTML lists (notebooks).
+
+    Works for zarr-core groups and for anything group-like: an object with ``keys()``
+    and ``[name]`` whose arrays have ``shape`` and ``dtype`` (h5py groups).
+
+    Parameters
+    ----------
+    group
+        The top of the tree.
+    expand
+        HTML only: show every level open (otherwise only the top level is).
+    level
+        Show at most this many levels below ``group``.
+    """
+
+    def __init__(self, group: Any, expand: bool = False, level: int | None = None):
         self.group = group
         self.expand = expand
         self.level = level
 
-    def _nodes(self, group: Group, depth: int) -> list[tuple[str, Any, list]]:
+    def _nodes(self, group: Any, depth: int) -> list[tuple[str, bool, list]]:
+        """``(label, is_group, children)`` for each member of ``group``, sorted by name."""
         if self.level is not None and depth >= self.level:
             return []
         out = []
-        for name in sorted(group):
+        for name in sorted(group.keys()):
             node = group[name]
-            if isinstance(node, Group):
-                out.append((name, None, self._nodes(node, depth + 1)))
+            if _is_array_like(node):
+                out.append((f"{name} {tuple(node.shape)} {node.dtype}", False, []))
             else:
-                out.append((f"{name} {node.shape} {node.dtype}", node, []))
+                out.append((name, True, self._nodes(node, depth + 1)))
         return out
 
+    def _root_label(self) -> str:
+        return self.group.name.rsplit("/", 1)[-1] or "/"
+
     def __repr__(self) -> str:
-        lines = [self.group.name if self.group.path else "/"]
+        lines = [self._root_label()]
 
         def render(nodes: list, prefix: str) -> None:
             for i, (label, _, children) in enumerate(nodes):
@@ -451,14 +583,27 @@ class TreeView:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        # Plain <details> elements: collapsible in any notebook, no widget library needed.
         import html
 
-        def render(nodes: list) -> str:
-            items = "".join(
-                f"<li>{html.escape(label)}{render(children) if children else ''}</li>"
-                for label, _, children in nodes
-            )
-            return f"<ul>{items}</ul>"
+        opened = " open" if self.expand else ""
 
-        root = html.escape(self.group.name)
-        return f"<div class='zarr-core-tree'>{root}{render(self._nodes(self.group, 0))}</div>"
+        def render(nodes: list) -> str:
+            items = []
+            for label, is_group, children in nodes:
+                text = html.escape(label)
+                if is_group and children:
+                    items.append(
+                        f"<li><details{opened}><summary>{text}</summary>{render(children)}"
+                        "</details></li>"
+                    )
+                else:
+                    items.append(f"<li>{text}</li>")
+            return f"<ul>{''.join(items)}</ul>"
+
+        root = html.escape(self._root_label())
+        body = render(self._nodes(self.group, 0))
+        return (
+            f"<div class='zarr-core-tree'><details open><summary>{root}</summary>{body}"
+            "</details></div>"
+        )

@@ -378,18 +378,25 @@ class PluginRegistry:
             warnings.warn(message, PluginConflictWarning, stacklevel=4)
         return plugins[0]
 
-    def lookup(self, kind: str, key: str) -> _Entry | None:
-        """The (plugin, declaration) serving ``key`` in table ``kind``, or None."""
+    def lookup(self, kind: str, key: str, store_kind: str | None = None) -> _Entry | None:
+        """The (plugin, declaration) serving ``key`` in table ``kind``, or None.
+
+        ``store_kind`` (``"root"`` or ``"adapter"``) keeps only store declarations of that
+        kind, so that one name can serve both a root store and an adapter (``zip://x.zip``
+        and ``...|zip:``) without the two counting as a conflict.
+        """
         entries = self._build_tables()[kind].get(
             key if kind in ("codec", "storage transformer") else key.lower()
         )
+        if entries and store_kind is not None:
+            entries = [e for e in entries if e[1].kind == store_kind]
         if not entries:
             return None
         return self._choose(kind, key, entries)
 
-    def require(self, kind: str, key: str) -> _Entry:
+    def require(self, kind: str, key: str, store_kind: str | None = None) -> _Entry:
         """Like :meth:`lookup`, raising a typed error that says what to install."""
-        entry = self.lookup(kind, key)
+        entry = self.lookup(kind, key, store_kind)
         if entry is not None:
             return entry
         distribution = KNOWN[kind].get(key.lower() if kind in ("scheme", "suffix") else key)

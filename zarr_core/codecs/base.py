@@ -28,7 +28,9 @@ Subclass exactly one of :class:`ArrayArrayCodec`, :class:`ArrayBytesCodec` or
     In ``decode``, ``spec`` describes the array to return (shape and dtype, i.e. the
     decoded side of this codec). Arrays received may be non-contiguous views; bytes-like
     inputs are any C-contiguous object with the buffer protocol (``bytes``,
-    ``bytearray``, ``memoryview``, NumPy arrays). Outputs may share memory with inputs.
+    ``bytearray``, ``memoryview``, NumPy arrays of any dtype, meaning their raw memory):
+    :func:`byte_view` turns any of them into a flat byte ``memoryview`` without copying.
+    Outputs may share memory with inputs.
     Raise any exception on invalid input: the pipeline reports it as
     :class:`~zarr_core.errors.CorruptChunkError` naming the chunk key.
 
@@ -44,6 +46,8 @@ Optional:
 ``encode_batch`` / ``decode_batch``
     Batched variants; the defaults loop over the single-chunk methods. Override them
     when one call can do better than many (a C batch API, a thread pool).
+``BytesBytesCodec.decode_batch_fixed`` / ``ArrayBytesCodec.decode_stacked``
+    Decode a batch of equal-size chunks into one block (see their docstrings).
 
 Codecs must be safe to share between threads: keep per-thread state (compression
 contexts) out of the instance or in thread-local storage.

@@ -96,8 +96,10 @@ class BytesCodec(ArrayBytesCodec):
     def encode_batch(self, chunks: ChunkBatch) -> list[BytesLike]:
         if not isinstance(chunks, np.ndarray):
             return super().encode_batch(chunks)
-        # A stacked batch converts in one NumPy call; its rows are the chunks.
-        return list(np.asarray(chunks, dtype=self._stored(chunks.dtype), order="C"))
+        # A stacked batch converts in one NumPy call; its rows are the chunks (indexed with
+        # ``...`` so that 0-d chunks stay arrays, keeping their byte order).
+        stacked = np.asarray(chunks, dtype=self._stored(chunks.dtype), order="C")
+        return [stacked[i, ...] for i in range(len(stacked))]
 
     def decode(self, data: BytesLike, spec: ChunkSpec) -> np.ndarray:
         stored = self._stored(spec.dtype)

@@ -10,6 +10,17 @@ from typing import Any
 
 from zarr_core.storage.base import ByteRange, Store
 from zarr_core.storage.fsspec_store import FSStore
+from zarr_core.storage.helpers import (
+    contains_array,
+    contains_group,
+    getsize,
+    init_array,
+    init_group,
+    listdir,
+    migrate_1to2,
+    rename,
+    rmdir,
+)
 from zarr_core.storage.keys import normalize_path, validate_key
 from zarr_core.storage.memory import KVStore, MemoryStore
 from zarr_core.storage.prefix import PrefixStore
@@ -28,6 +39,16 @@ __all__ = [
     "resolve",
     "validate_key",
     "normalize_path",
+    "init_array",
+    "init_group",
+    "contains_array",
+    "contains_group",
+    "listdir",
+    "rmdir",
+    "getsize",
+    "rename",
+    "migrate_1to2",
+    "ConsolidatedMetadataStore",
 ]
 
 # Plugin store classes importable as zarr_core.storage.<Name>, as in zarr-python 2.
@@ -48,6 +69,11 @@ _PLUGIN_CLASSES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "ConsolidatedMetadataStore":
+        # defined with the rest of consolidated metadata, which needs nodes and groups
+        from zarr_core.consolidated import ConsolidatedMetadataStore
+
+        return ConsolidatedMetadataStore
     if name in _PLUGIN_CLASSES:
         import importlib
 

@@ -85,10 +85,10 @@ def _plan_root(segment: Segment) -> Stage:
     if segment.kind == "fsspec":
         return _fsspec_stage(segment)
     if segment.kind == "url":
-        entry = registry.lookup("scheme", segment.scheme)
-        if entry is not None and entry[1].kind == "root":
-            return _stage(segment, "scheme", entry)
+        entry = registry.lookup("scheme", segment.scheme, "root")
         if entry is not None:
+            return _stage(segment, "scheme", entry)
+        if registry.lookup("scheme", segment.scheme, "adapter") is not None:
             raise URLPipelineError(
                 segment.text,
                 segment.text,
@@ -100,7 +100,7 @@ def _plan_root(segment: Segment) -> Stage:
     path = segment.body.rstrip("/\\").lower()
     suffix = os.path.splitext(path)[1]
     if suffix:
-        entry = registry.lookup("suffix", suffix)
+        entry = registry.lookup("suffix", suffix, "root")
         if entry is not None:
             return _stage(segment, "suffix", entry)
         from zarr_core._known_plugins import KNOWN_SUFFIXES
@@ -114,11 +114,15 @@ def _plan_root(segment: Segment) -> Stage:
 
 
 def _plan_adapter(segment: Segment) -> Stage:
-    entry = get_registry().require("scheme", segment.scheme)
-    if entry[1].kind != "adapter":
+    registry = get_registry()
+    entry = registry.lookup("scheme", segment.scheme, "adapter")
+    if entry is None and registry.lookup("scheme", segment.scheme, "root") is not None:
         raise URLPipelineError(
             segment.text, segment.text, f"{segment.scheme!r} names a root store, not an adapter"
         )
+    if entry is None:
+        # Raises, naming the distribution to install.
+        entry = registry.require("scheme", segment.scheme, "adapter")
     return _stage(segment, "scheme", entry)
 
 
@@ -162,6 +166,10 @@ def _open_pipeline(url: str, mode: str, storage_options: dict[str, Any]) -> Reso
     root_url = root.segment.body
     if adapter_classes and getattr(adapter_classes[0], "consumes", "node") == "value":
         root_url, path = _split_parent(root_url)
+        # What opens the parent is decided by the parent: planned on the whole segment,
+        # "data/x.zip|zip:" would go by its suffix to a store for the archive itself.
+        root = _plan_root(parse_url(root_url)[0])
+        root_cls = _load(root)
     store = root_cls.from_url(root_url, mode=mode, **storage_options)
     zarr_format = None
     for stage, cls in zip(adapters, adapter_classes):

@@ -91,6 +91,10 @@ def store_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+# Passed to zarr_core.open_group along with the URL.
+STORAGE_OPTIONS: dict = {}
+
+
 @pytest.fixture(scope="module")
 def zp2() -> Path:
     python = REPO / os.environ.get("ZARR_CORE_PEERS", ".peers") / "zp2" / "bin" / "python"
@@ -113,7 +117,7 @@ def run_peer(python: Path, *args: str) -> None:
 
 
 def core_write(url: str) -> None:
-    root = zarr_core.open_group(url, mode="w", zarr_format=2)
+    root = zarr_core.open_group(url, mode="w", zarr_format=2, storage_options=STORAGE_OPTIONS)
     for path in CASE["groups"]:
         root.require_group(path)
     for path, attrs in CASE["group_attrs"].items():
@@ -135,12 +139,14 @@ def core_write(url: str) -> None:
         arr = root.create_dataset(path, **kwargs)
         arr.attrs.update(spec["attrs"])
         written = tuple(slice(0, n) for n in spec["written"])
-        arr[written] = values[written].astype(object) if spec.get("object_codec") else values[written]
+        arr[written] = (
+            values[written].astype(object) if spec.get("object_codec") else values[written]
+        )
     root.store.close()
 
 
 def core_read(url: str) -> tuple[dict, dict[str, np.ndarray]]:
-    root = zarr_core.open_group(url, mode="r")
+    root = zarr_core.open_group(url, mode="r", storage_options=STORAGE_OPTIONS)
     found: dict = {"groups": [], "group_attrs": {"": root.attrs.asdict()}, "arrays": {}}
     arrays: dict[str, np.ndarray] = {}
 

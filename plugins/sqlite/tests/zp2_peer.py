@@ -54,7 +54,9 @@ def write(case_dir: Path, store_path: str) -> None:
         arr = root.create_dataset(path, **kwargs)
         arr.attrs.update(spec["attrs"])
         written = tuple(slice(0, n) for n in spec["written"])
-        arr[written] = values[written].astype(object) if spec.get("object_codec") else values[written]
+        arr[written] = (
+            values[written].astype(object) if spec.get("object_codec") else values[written]
+        )
     store.close()
 
 

@@ -44,10 +44,10 @@ class RangePlan:
         sizes = np.asarray(sizes, dtype=np.int64)
         self.sizes = sizes
         n = len(offsets)
-        if n == 0:
-            self.requests: list[tuple[int, int]] = []
-            self.group = np.zeros(0, dtype=np.intp)
-            self.relative = np.zeros(0, dtype=np.int64)
+        if n < 2:  # nothing to merge (one point read): skip the vectorised machinery
+            self.requests: list[tuple[int, int]] = list(zip(offsets.tolist(), sizes.tolist()))
+            self.group = np.zeros(n, dtype=np.intp)
+            self.relative = np.zeros(n, dtype=np.int64)
             return
         order = np.argsort(offsets, kind="stable")
         start = offsets[order]
@@ -80,7 +80,9 @@ class RangePlan:
         views = [memoryview(v).cast("B") for v in values]
         for view, (_, length) in zip(views, self.requests, strict=True):
             if len(view) < length:
-                raise ValueError(f"the value is truncated: {len(view)} bytes where {length} were expected")
+                raise ValueError(
+                    f"the value is truncated: {len(view)} bytes where {length} were expected"
+                )
         return [
             views[g][r : r + s]
             for g, r, s in zip(self.group.tolist(), self.relative.tolist(), self.sizes.tolist())

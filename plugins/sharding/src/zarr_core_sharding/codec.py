@@ -41,7 +41,16 @@ from typing import Any, ClassVar
 import numpy as np
 
 from zarr_core.codecs import ChunkSpec, CodecPipeline
-from zarr_core.codecs.base import ArrayBytesCodec, BytesLike, ChunkBatch, check_config, nbytes_of
+from zarr_core.codecs._threads import parallel_map
+from zarr_core.codecs.base import (
+    PARALLEL_MIN_BYTES,
+    ArrayBytesCodec,
+    BytesLike,
+    ChunkBatch,
+    byte_view,
+    check_config,
+    nbytes_of,
+)
 from zarr_core.errors import CodecError, CorruptChunkError, MetadataError, UnknownExtensionError
 from zarr_core.indexing import (
     BasicIndexer,
@@ -67,13 +76,17 @@ DEFAULT_INDEX_CODECS: tuple[dict, ...] = (
 #: alike; the value bounds how much unwanted data one request may carry per gap.
 COALESCE_MAX_GAP = 64 * 1024
 
+_EMPTY = int(EMPTY)
+
 
 class _Shard:
     """What one operation knows about one stored shard."""
 
     __slots__ = ("key", "inner", "ids", "shape", "index", "blobs")
 
-    def __init__(self, key: str, inner: list[ChunkProjection], ids: np.ndarray, shape: tuple[int, ...]):
+    def __init__(
+        self, key: str, inner: list[ChunkProjection], ids: np.ndarray, shape: tuple[int, ...]
+    ):
         self.key = key
         #: Projections of the selection onto the inner chunk grid, their positions in
         #: it, and the shape of what the selection reads (``shard[selection]``).
@@ -122,7 +135,9 @@ class ShardingCodec(ArrayBytesCodec):
         if (
             not isinstance(chunk_shape, Sequence)
             or isinstance(chunk_shape, str)
-            or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in chunk_shape)
+            or not all(
+                isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in chunk_shape
+            )
         ):
             raise CodecError(
                 f"codec 'sharding_indexed': chunk_shape must be a list of positive integers, got {chunk_shape!r}"
@@ -149,7 +164,9 @@ class ShardingCodec(ArrayBytesCodec):
         self._n = math.prod(self.chunks_per_shard)
         inner_spec = ChunkSpec(chunk_shape, spec.dtype, spec.fill_value, spec.object_kind)
         self._inner = _chain(codecs, inner_spec, "codecs")
-        self._index = _chain(index_codecs, ChunkSpec((*self.chunks_per_shard, 2), np.uint64), "index_codecs")
+        self._index = _chain(
+            index_codecs, ChunkSpec((*self.chunks_per_shard, 2), np.uint64), "index_codecs"
+        )
         try:
             self._index_size = self._index.compute_encoded_size()
         except CodecError as exc:
@@ -167,7 +184,9 @@ class ShardingCodec(ArrayBytesCodec):
 
     @classmethod
     def from_config(cls, configuration: Mapping[str, Any], spec: ChunkSpec) -> ShardingCodec:
-        check_config(cls.name, configuration, ("chunk_shape", "codecs", "index_codecs", "index_location"))
+        check_config(
+            cls.name, configuration, ("chunk_shape", "codecs", "index_codecs", "index_location")
+        )
         if "chunk_shape" not in configuration:
             raise CodecError("codec 'sharding_indexed': the configuration needs 'chunk_shape'")
         return cls(
@@ -190,11 +209,6 @@ class ShardingCodec(ArrayBytesCodec):
         }
 
     @property
-    def inner_pipeline(self) -> CodecPipeline:
-        """The codec chain of the inner chunks."""
-        return self._inner
-
-    @property
     def index_size(self) -> int:
         """Size in bytes of the encoded index."""
         return self._index_size
@@ -211,11 +225,13 @@ class ShardingCodec(ArrayBytesCodec):
         count = len(chunks)
         blocks = np.empty((count * n, *self.chunk_shape), dtype=self.spec.dtype)
         for i in range(count):
-            target = blocks[i * n : (i + 1) * n].reshape(*self.chunks_per_shard, *self.chunk_shape)
+            target = blocks[i * n : (i + 1) * n].reshape(
+                (*self.chunks_per_shard, *self.chunk_shape)
+            )
             target[...] = block_view(np.asarray(chunks[i]), self.chunk_shape)
         stored = np.flatnonzero(~self._fill_mask(blocks))
         batch = blocks if len(stored) == len(blocks) else blocks[stored]
-        encoded = self._inner.encode_batch(batch) if len(stored) else []
+        encoded = self._inner.encode_batch(self._batch(batch)) if len(stored) else []
         shards: list[list[tuple[int, BytesLike]]] = [[] for _ in range(count)]
         for position, blob in zip(stored.tolist(), encoded):
             shards[position // n].append((position % n, blob))
@@ -226,7 +242,7 @@ class ShardingCodec(ArrayBytesCodec):
         shards = []
         for i, data in enumerate(datas):
             shard = _Shard(f"<shard {i}>", [], np.arange(self._n), self.spec.shape)
-            self._take_whole(shard, memoryview(data).cast("B"))
+            self._take_whole(shard, byte_view(data))
             shards.append(shard)
         out = []
         for chunks in self._decode_inner(shards):
@@ -255,17 +271,16 @@ class ShardingCodec(ArrayBytesCodec):
 
         One store call fetches every shard's index (or the whole shard when the
         selection needs all its inner chunks or the store has no native byte ranges),
-        a second one the byte ranges of the inner chunks needed, coalesced; one batch
-        decodes them all.
+        a second one the byte ranges of the inner chunks needed, coalesced. The inner
+        chunks are decoded in one batch, or one batch per shard on the thread pool when
+        shards decode to large amounts of data (each worker then also copies its
+        shard into place, so the copies run in parallel too).
         """
         shards = [self._shard(key, p.chunk_selection) for key, p in zip(keys, projections)]
         self._fetch(store, shards, [shard.ids for shard in shards])
         fill = self._fill[0] if fields is None else self._fill[fields][0]
-        found = []
-        for shard, chunks, proj in zip(shards, self._decode_inner(shards), projections):
-            found.append(shard.index is not None)
-            if shard.index is None:
-                continue
+
+        def scatter(shard: _Shard, chunks: dict[int, np.ndarray], proj: ChunkProjection) -> None:
             region = _region(out, proj.out_selection, drop_axes, shard.shape)
             target = region if region is not None else np.empty(shard.shape, dtype=out.dtype)
             for inner, i in zip(shard.inner, shard.ids.tolist()):
@@ -278,7 +293,28 @@ class ShardingCodec(ArrayBytesCodec):
                     target[inner.out_selection] = chunk[inner.chunk_selection]
             if region is None:
                 out[proj.out_selection] = target.squeeze(axis=drop_axes) if drop_axes else target
-        return found
+
+        present = [
+            (shard, proj) for shard, proj in zip(shards, projections) if shard.index is not None
+        ]
+        decoded_bytes = (
+            max((len(shard.blobs) for shard, _ in present), default=0) * self._inner.spec.nbytes
+        )
+        if (
+            len(present) > 1
+            and decoded_bytes >= PARALLEL_MIN_BYTES
+            and not self.spec.dtype.hasobject
+        ):
+            parallel_map(
+                lambda item: scatter(item[0], self._decode_inner([item[0]])[0], item[1]),
+                present,
+                True,
+            )
+        else:
+            decoded = self._decode_inner([shard for shard, _ in present])
+            for (shard, proj), chunks in zip(present, decoded):
+                scatter(shard, chunks, proj)
+        return [shard.index is not None for shard in shards]
 
     def encode_partial(
         self,
@@ -305,7 +341,9 @@ class ShardingCodec(ArrayBytesCodec):
                     for inner, i in zip(shard.inner, shard.ids.tolist())
                     if is_total_slice(inner.chunk_selection, self.chunk_shape)
                 }
-            wanted.append(np.array([i for i in range(self._n) if i not in overwritten], dtype=np.intp))
+            wanted.append(
+                np.array([i for i in range(self._n) if i not in overwritten], dtype=np.intp)
+            )
         self._fetch(store, shards, wanted)
         touched = [set(shard.ids.tolist()) for shard in shards]
         decoded = self._decode_inner(shards, only=touched)
@@ -313,7 +351,11 @@ class ShardingCodec(ArrayBytesCodec):
         new_chunks: list[np.ndarray] = []
         owners: list[tuple[int, int]] = []
         for s, (shard, proj) in enumerate(zip(shards, projections)):
-            piece = np.broadcast_to(expand_for_write(value[proj.out_selection], drop_axes), shard.shape)
+            piece = expand_for_write(value[proj.out_selection], drop_axes)
+            if not isinstance(piece, np.ndarray):  # one element: keep the dtype (str stays str)
+                element, piece = piece, np.empty((), dtype=value.dtype)
+                piece[()] = element
+            piece = np.broadcast_to(piece, shard.shape)
             chunks: dict[int, np.ndarray] = {}
             for inner, i in zip(shard.inner, shard.ids.tolist()):
                 chunk = chunks.get(i)
@@ -337,7 +379,7 @@ class ShardingCodec(ArrayBytesCodec):
             kept = [j for j, k in enumerate(keep.tolist()) if k]
             if kept:
                 to_encode = batch if len(kept) == len(batch) else [batch[j] for j in kept]
-                for j, blob in zip(kept, self._inner.encode_batch(to_encode)):
+                for j, blob in zip(kept, self._inner.encode_batch(self._batch(to_encode))):
                     s, i = owners[j]
                     parts[s][i] = blob
         return [self._build(sorted(p.items())) for p in parts]
@@ -345,7 +387,18 @@ class ShardingCodec(ArrayBytesCodec):
     # ------------------------------------------------------------------ internals
 
     def _shard(self, key: str, selection: Any) -> _Shard:
-        indexer = _sub_indexer(selection, self.spec.shape, self.chunk_shape)
+        chunk_shape = self.chunk_shape
+        if (
+            type(selection) is tuple
+            and len(selection) == len(chunk_shape)
+            and all(type(i) is int for i in selection)
+        ):
+            # One element (point reads): its inner chunk by arithmetic, no indexer.
+            coords = tuple(i // c for i, c in zip(selection, chunk_shape))
+            local = tuple(i % c for i, c in zip(selection, chunk_shape))
+            inner = [ChunkProjection(coords, local, ())]
+            return _Shard(key, inner, grid_ids([coords], self.chunks_per_shard), ())
+        indexer = _sub_indexer(selection, self.spec.shape, chunk_shape)
         inner = list(indexer)
         ids = grid_ids([p.chunk_coords for p in inner], self.chunks_per_shard)
         return _Shard(key, inner, ids, indexer.out_shape)
@@ -357,7 +410,7 @@ class ShardingCodec(ArrayBytesCodec):
         (the index would not save a byte) or when the store has no native byte ranges.
         """
         ranged = store.supports_partial_reads
-        wanted = [np.unique(ids) for ids in wanted]
+        wanted = [np.unique(ids) if len(ids) > 1 else ids for ids in wanted]
         requests = [
             (shard.key, self._index_range if ranged and len(ids) < self._n else None)
             for shard, ids in zip(shards, wanted)
@@ -369,12 +422,11 @@ class ShardingCodec(ArrayBytesCodec):
             if value is None:
                 continue
             if byte_range is None:
-                self._take_whole(shard, memoryview(value).cast("B"), ids)
+                self._take_whole(shard, byte_view(value), ids)
                 continue
             shard.index = self._decode_index(value, shard.key)
-            ids = ids[~_empty(shard.index[ids])]
-            entries = shard.index[ids].astype(np.int64)
-            plans.append((shard, ids, RangePlan(entries[:, 0], entries[:, 1], COALESCE_MAX_GAP)))
+            ids, offsets, sizes = _stored(shard.index, ids, shard.key)
+            plans.append((shard, ids, RangePlan(offsets, sizes, COALESCE_MAX_GAP)))
         requests = [(shard.key, r) for shard, _, plan in plans for r in plan.requests]
         if not requests:
             return
@@ -384,7 +436,9 @@ class ShardingCodec(ArrayBytesCodec):
             got = values[start : start + len(plan.requests)]
             start += len(plan.requests)
             if any(v is None for v in got):
-                raise CorruptChunkError(shard.key, "sharding_indexed: the shard vanished while being read")
+                raise CorruptChunkError(
+                    shard.key, "sharding_indexed: the shard vanished while being read"
+                )
             try:
                 pieces = plan.pieces(got)
             except ValueError as exc:
@@ -402,28 +456,25 @@ class ShardingCodec(ArrayBytesCodec):
             )
         raw = data[:size] if self.index_location == "start" else data[len(data) - size :]
         index = self._decode_index(raw, shard.key)
-        stored = ~_empty(index)
-        ends = index[stored, 0] + index[stored, 1]
-        if len(ends) and (ends.max() > len(data) or (ends < index[stored, 0]).any()):
+        ids, offsets, sizes = _stored(index, np.arange(self._n) if ids is None else ids, shard.key)
+        ends = offsets + sizes
+        if len(ends) and ends.max() > len(data):
             raise CorruptChunkError(
-                shard.key, f"sharding_indexed: the index points past the end of the {len(data)}-byte shard"
+                shard.key,
+                f"sharding_indexed: the index points past the end of the {len(data)}-byte shard",
             )
         shard.index = index
-        ids = np.flatnonzero(stored) if ids is None else ids[stored[ids]]
-        offsets = index[ids, 0].tolist()
-        sizes = index[ids, 1].tolist()
-        shard.blobs = {i: data[o : o + n] for i, o, n in zip(ids.tolist(), offsets, sizes)}
+        shard.blobs = {
+            i: data[o:e] for i, o, e in zip(ids.tolist(), offsets.tolist(), ends.tolist())
+        }
 
     def _decode_index(self, raw: BytesLike, key: str) -> np.ndarray:
         if nbytes_of(raw) != self._index_size:
             raise CorruptChunkError(
-                key, f"sharding_indexed: the index has {nbytes_of(raw)} bytes, expected {self._index_size}"
+                key,
+                f"sharding_indexed: the index has {nbytes_of(raw)} bytes, expected {self._index_size}",
             )
-        index = self._index.decode(raw, key).reshape(self._n, 2)
-        stored = ~_empty(index)
-        if (index[stored] == EMPTY).any():
-            raise CorruptChunkError(key, "sharding_indexed: an index entry is half empty")
-        return index
+        return self._index.decode(raw, key).reshape(self._n, 2)
 
     def _decode_inner(
         self, shards: list[_Shard], only: list[set[int]] | None = None
@@ -439,7 +490,10 @@ class ShardingCodec(ArrayBytesCodec):
                     owners.append((s, i))
                     names.append(f"{shard.key} (inner chunk {i})")
         out: list[dict[int, np.ndarray]] = [{} for _ in shards]
-        if blobs:
+        if len(blobs) == 1:  # point reads: the single-chunk path costs less
+            s, i = owners[0]
+            out[s][i] = self._inner.decode(blobs[0], names[0])
+        elif blobs:
             for (s, i), chunk in zip(owners, self._inner.decode_batch(blobs, names)):
                 out[s][i] = chunk
         return out
@@ -454,7 +508,7 @@ class ShardingCodec(ArrayBytesCodec):
         offsets = np.cumsum(sizes) - sizes + np.uint64(self._payload_start)
         index[ids, 0] = offsets
         index[ids, 1] = sizes
-        encoded_index = self._index.encode(index.reshape(*self.chunks_per_shard, 2))
+        encoded_index = self._index.encode(index.reshape((*self.chunks_per_shard, 2)))
         blobs = [b for _, b in parts]
         if self.index_location == "start":
             return b"".join([encoded_index, *blobs])
@@ -466,6 +520,12 @@ class ShardingCodec(ArrayBytesCodec):
         chunk.fill(self._fill[0])
         return chunk
 
+    def _batch(self, chunks: ChunkBatch) -> ChunkBatch:
+        # Rows of a stacked batch of 0-d chunks would be scalars, not chunks.
+        if self.chunk_shape or not isinstance(chunks, np.ndarray):
+            return chunks
+        return [chunks[i, ...] for i in range(len(chunks))]
+
     def _fill_mask(self, blocks: ChunkBatch) -> np.ndarray:
         """Which chunks of a batch hold nothing but the fill value, compared bit for bit.
 
@@ -475,9 +535,9 @@ class ShardingCodec(ArrayBytesCodec):
         n = len(blocks)
         if self.spec.dtype.hasobject:
             fill = self._fill[0]
+            rows = [np.asarray(b, dtype=object).reshape(-1) for b in blocks]
             return np.array(
-                [all(type(v) is type(fill) and v == fill for v in b.flat) for b in blocks],
-                dtype=bool,
+                [all(type(v) is type(fill) and v == fill for v in row) for row in rows], dtype=bool
             ).reshape(n)
         blocks = np.ascontiguousarray(blocks)
         itemsize = blocks.dtype.itemsize
@@ -520,8 +580,31 @@ def _fill_element(spec: ChunkSpec) -> np.ndarray:
     return out
 
 
-def _empty(entries: np.ndarray) -> np.ndarray:
-    return (entries[..., 0] == EMPTY) & (entries[..., 1] == EMPTY)
+def _stored(
+    index: np.ndarray, ids: np.ndarray, key: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positions among ``ids`` whose inner chunk is stored, with offsets and sizes
+    (as int64, checked to lie within what a file can hold)."""
+    if len(ids) == 1:  # point reads: plain integers beat a handful of tiny NumPy calls
+        offset, size = index[ids[0]].tolist()
+        if offset == size == _EMPTY:
+            return ids[:0], np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if offset >= 2**62 or size >= 2**62:
+            raise CorruptChunkError(
+                key, "sharding_indexed: the index holds an impossible offset or size"
+            )
+        return ids, np.array([offset], np.int64), np.array([size], np.int64)
+    entries = index[ids]
+    empty = (entries[:, 0] == EMPTY) & (entries[:, 1] == EMPTY)
+    if empty.any():
+        ids, entries = ids[~empty], entries[~empty]
+    # 2^62 is far beyond any real shard; larger values (a half-empty entry) are corrupt.
+    if (entries >= np.uint64(2**62)).any():
+        raise CorruptChunkError(
+            key, "sharding_indexed: the index holds an impossible offset or size"
+        )
+    entries = entries.astype(np.int64)
+    return ids, entries[:, 0], entries[:, 1]
 
 
 def _sub_indexer(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Any:
@@ -539,7 +622,9 @@ def _sub_indexer(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]
     )
 
 
-def _region(out: np.ndarray, selection: Any, drop_axes: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray | None:
+def _region(
+    out: np.ndarray, selection: Any, drop_axes: tuple[int, ...], shape: tuple[int, ...]
+) -> np.ndarray | None:
     """A view of ``out[selection]`` with the dropped axes restored and of ``shape``, or
     ``None`` when the selection holds arrays (NumPy would copy)."""
     if isinstance(selection, slice):

@@ -226,12 +226,13 @@ class SQLiteStore(Store):
 
     def _forget_inherited(self) -> None:
         """In a forked child: set the parent's connections aside and start afresh."""
-        with self._lock:
-            if self._pid != os.getpid():
-                _INHERITED.extend(self._connections)
-                self._connections = weakref.WeakSet()
-                self._local = threading.local()
-                self._pid = os.getpid()
+        # The child runs only the thread that forked, so nothing races this; the lock is
+        # replaced too, since another thread of the parent may have held it.
+        _INHERITED.extend(self._connections)
+        self._connections = weakref.WeakSet()
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._pid = os.getpid()
 
     @contextmanager
     def _reading(self) -> Iterator[_Connection]:
@@ -245,8 +246,8 @@ class SQLiteStore(Store):
     def _writing(self, key: str | None = None) -> Iterator[_Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` takes SQLite's write lock at once)."""
         self._check_writable(key)
+        conn = self._connection()  # before the lock: after a fork it replaces the lock
         with self._lock:
-            conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -264,12 +265,14 @@ class SQLiteStore(Store):
         return row[0]
 
     def _set(self, key: str, value: bytes) -> None:
+        conn = self._connection()
         with self._lock:
-            self._connection().execute(_UPSERT, (key, value))
+            conn.execute(_UPSERT, (key, value))
 
     def _delete(self, key: str) -> None:
+        conn = self._connection()
         with self._lock:
-            deleted = self._connection().execute("DELETE FROM zarr WHERE k = ?", (key,)).rowcount
+            deleted = conn.execute("DELETE FROM zarr WHERE k = ?", (key,)).rowcount
         if not deleted:
             raise KeyError(key)
 
@@ -468,7 +471,9 @@ class SQLiteStore(Store):
         ``sqlite:///:memory:`` are an in-memory database. ``~`` is expanded. The storage
         options are ``dimension_separator``, ``timeout`` and ``cached_statements``.
         """
-        cls._reject_options(storage_options, ("dimension_separator", "timeout", "cached_statements"))
+        cls._reject_options(
+            storage_options, ("dimension_separator", "timeout", "cached_statements")
+        )
         path = url
         if url[:9].lower() == "sqlite://":
             rest = url[9:]

@@ -17,14 +17,13 @@ from __future__ import annotations
 import stat
 import struct
 import time
-import zlib
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from zarr_core.errors import InvalidKeyError
 from zarr_core.storage.keys import validate_key
-
 from zarr_core_zip.errors import BadZipArchiveError, UnfinishedZipArchiveError
 
 LOCAL_SIG = b"PK\x03\x04"
@@ -202,7 +201,9 @@ def find_end_record(tail: bytes, head: bytes | None, where: str) -> EndRecord:
         index = tail.rfind(END_SIG, 0, index)
     else:
         if head is not None and head.startswith(LOCAL_SIG):
-            raise _unfinished(where, "it holds member records but no end-of-central-directory record")
+            raise _unfinished(
+                where, "it holds member records but no end-of-central-directory record"
+            )
         raise BadZipArchiveError(
             f"{where} is not a zip archive (no end-of-central-directory record"
             + (")" if head is not None else "; an unfinished archive looks like this too)")
@@ -252,7 +253,9 @@ def _split_zip64(extra: bytes, usize: int, csize: int, offset: int, where: str, 
                 if offset == 0xFFFFFFFF:
                     offset = values.pop(0)
             except IndexError:
-                raise _unfinished(where, f"the ZIP64 field of member {raw!r} is too short") from None
+                raise _unfinished(
+                    where, f"the ZIP64 field of member {raw!r} is too short"
+                ) from None
         else:
             kept.append(extra[pos : pos + 4 + length])
         pos += 4 + length
@@ -293,7 +296,9 @@ def parse_directory(data: bytes, end: EndRecord, shift: int, where: str) -> list
         pos += CENTRAL.size
         raw = data[pos : pos + name_length]
         extra = data[pos + name_length : pos + name_length + extra_length]
-        comment = data[pos + name_length + extra_length : pos + name_length + extra_length + comment_length]
+        comment = data[
+            pos + name_length + extra_length : pos + name_length + extra_length + comment_length
+        ]
         pos += name_length + extra_length + comment_length
         if 0xFFFFFFFF in (usize, csize, offset) or extra:
             usize, csize, offset, extra = _split_zip64(extra, usize, csize, offset, where, raw)
@@ -438,12 +443,27 @@ def decompress(member: Member, raw: bytes, where: str) -> bytes:
                 f"zarr-core-zip reads methods {list(SUPPORTED_METHODS)}"
             )
     except (zlib.error, OSError, ValueError, EOFError, struct.error) as exc:
-        raise BadZipArchiveError(f"member {member.name!r} of {where} does not decompress: {exc}") from exc
+        raise BadZipArchiveError(
+            f"member {member.name!r} of {where} does not decompress: {exc}"
+        ) from exc
     if len(value) != member.usize or zlib.crc32(value) != member.crc:
         raise BadZipArchiveError(
             f"member {member.name!r} of {where} is damaged (size or CRC-32 does not match)"
         )
     return value
+
+
+def range_bounds(byte_range: tuple[int, int | None], size: int) -> tuple[int, int]:
+    """``(start, stop)`` of a store byte range within a value of ``size`` bytes, clipped to it."""
+    offset, length = byte_range
+    if offset < 0:
+        if length is not None:
+            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
+        return max(size + offset, 0), size
+    if length is not None and length < 0:
+        raise ValueError(f"negative length in byte range ({offset}, {length})")
+    start = min(offset, size)
+    return start, size if length is None else min(start + length, size)
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -472,18 +492,31 @@ def compress(value: bytes, method: int) -> bytes:
 
     packed = (_LZMA_PB * 5 + _LZMA_LP) * 9 + _LZMA_LC
     properties = bytes([packed]) + _LZMA_DICT.to_bytes(4, "little")
-    filters = [{"id": lzma.FILTER_LZMA1, "lc": _LZMA_LC, "lp": _LZMA_LP, "pb": _LZMA_PB,
-                "dict_size": _LZMA_DICT}]
+    filters = [
+        {
+            "id": lzma.FILTER_LZMA1,
+            "lc": _LZMA_LC,
+            "lp": _LZMA_LP,
+            "pb": _LZMA_PB,
+            "dict_size": _LZMA_DICT,
+        }
+    ]
     coder = lzma.LZMACompressor(lzma.FORMAT_RAW, filters=filters)
     # Version 9.4 of the LZMA SDK and the properties' length, as zipfile writes them.
-    return struct.pack("<BBH", 9, 4, len(properties)) + properties + coder.compress(value) + coder.flush()
+    return (
+        struct.pack("<BBH", 9, 4, len(properties))
+        + properties
+        + coder.compress(value)
+        + coder.flush()
+    )
 
 
 def dos_timestamp(seconds: float | None = None) -> tuple[int, int]:
     """``(time, date)`` fields for ``seconds`` since the epoch (now by default), local time."""
     t = time.localtime(seconds)
-    year = max(t.tm_year, 1980)
-    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), ((year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+    dos_time = (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2)
+    dos_date = ((max(t.tm_year, 1980) - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+    return dos_time, dos_date
 
 
 def encode_name(key: str) -> tuple[bytes, int]:
@@ -502,29 +535,46 @@ def _large(message: str, allow_zip64: bool) -> None:
         raise zipfile.LargeZipFile(f"{message} would require ZIP64 extensions (allowZip64=False)")
 
 
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A value ready to be written: its stored name and flag bits, stored bytes, CRC-32, size."""
+
+    key: str
+    raw_name: bytes
+    flags: int
+    data: bytes
+    crc: int
+    usize: int
+
+
+def code(key: str, value: bytes, method: int) -> Coded:
+    """Prepare ``value`` for writing under ``key`` with compression ``method``."""
+    raw_name, flags = encode_name(key)
+    return Coded(key, raw_name, flags, compress(value, method), zlib.crc32(value), len(value))
+
+
 def new_member(
-    key: str, raw_name: bytes, flags: int, value: bytes, data: bytes, method: int,
-    offset: int, timestamp: tuple[int, int], allow_zip64: bool,
+    coded: Coded, method: int, offset: int, timestamp: tuple[int, int], allow_zip64: bool
 ) -> Member:
-    """The entry of a record this process writes (``data`` is ``value`` coded by ``method``)."""
-    zip64 = len(value) > ZIP64_LIMIT or len(data) > ZIP64_LIMIT
+    """The entry of a record this process writes at ``offset``."""
+    zip64 = coded.usize > ZIP64_LIMIT or len(coded.data) > ZIP64_LIMIT
     if zip64:
-        _large(f"member {key!r}", allow_zip64)
+        _large(f"member {coded.key!r}", allow_zip64)
     if offset > ZIP64_LIMIT:
-        _large(f"an archive larger than {ZIP64_LIMIT} bytes (member {key!r})", allow_zip64)
+        _large(f"an archive larger than {ZIP64_LIMIT} bytes (member {coded.key!r})", allow_zip64)
     needed = max(_VERSION_NEEDED[method], ZIP64_VERSION if zip64 else 0)
     return Member(
-        key,
-        raw_name,
+        coded.key,
+        coded.raw_name,
         version_made=(UNIX << 8) | needed,
         version_needed=needed,
-        flags=flags | (FLAG_LZMA_EOS if method == zipfile.ZIP_LZMA else 0),
+        flags=coded.flags | (FLAG_LZMA_EOS if method == zipfile.ZIP_LZMA else 0),
         method=method,
         dos_time=timestamp[0],
         dos_date=timestamp[1],
-        crc=zlib.crc32(value),
-        csize=len(data),
-        usize=len(value),
+        crc=coded.crc,
+        csize=len(coded.data),
+        usize=coded.usize,
         offset=offset,
     )
 
@@ -607,11 +657,25 @@ def encode_directory(
     if count > FILECOUNT_LIMIT or size > ZIP64_LIMIT or offset > ZIP64_LIMIT:
         _large(f"a central directory of {count} entries at offset {offset}", allow_zip64)
         tail = ZIP64_END.pack(
-            ZIP64_END_SIG, ZIP64_END.size - 12, (UNIX << 8) | ZIP64_VERSION, ZIP64_VERSION,
-            0, 0, count, count, size, offset,
+            ZIP64_END_SIG,
+            ZIP64_END.size - 12,
+            (UNIX << 8) | ZIP64_VERSION,
+            ZIP64_VERSION,
+            0,
+            0,
+            count,
+            count,
+            size,
+            offset,
         ) + ZIP64_LOCATOR.pack(ZIP64_LOCATOR_SIG, 0, offset + size, 1)
     end = END.pack(
-        END_SIG, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), min(size, 0xFFFFFFFF),
-        min(offset, 0xFFFFFFFF), len(comment),
+        END_SIG,
+        0,
+        0,
+        min(count, 0xFFFF),
+        min(count, 0xFFFF),
+        min(size, 0xFFFFFFFF),
+        min(offset, 0xFFFFFFFF),
+        len(comment),
     )
     return directory + tail + end + comment

@@ -15,11 +15,12 @@ Zip has no way to replace or remove a record in place, so:
   directory it writes) points at the newest one only, so reads see the last write, here
   and in any other zip reader. The older record stays in the file as dead bytes;
 * **deleting a key** drops it from the index and from the next directory written;
-* on :meth:`ZipStore.close`, if any record was superseded or deleted (or the archive
-  opened with duplicate names), the archive is **compacted**: the live members are
-  copied to a new file next to it, which then replaces the original with
-  :func:`os.replace`. The original is finished first, so a crash during compaction
-  leaves one complete archive or the other.
+* on :meth:`ZipStore.close` of a store that wrote or deleted something, if the file
+  holds dead records (superseded, deleted, or duplicate names it had when opened), the
+  archive is **compacted**: the live members are copied, as stored, to a new file next
+  to it, which then replaces the original with :func:`os.replace`. The original is
+  finished first, so a crash during compaction leaves one complete archive or the
+  other. Opening an archive only to read it never rewrites it.
 
 Member names are store keys, validated on write; members of an existing archive whose
 names are not valid keys (absolute, ``..``, backslashes, invalid UTF-8) are never
@@ -40,9 +41,9 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from zarr_core.io_pool import io_map
 from zarr_core.storage.base import ByteRange, Store, as_bytes, slice_range
 from zarr_core.storage.keys import validate_key
-
 from zarr_core_zip import _format as fmt
 from zarr_core_zip.errors import BadZipArchiveError, ZipMemberNameWarning
 
@@ -63,6 +64,10 @@ _MODES = {
 _IOV_MAX = 1024
 # Compaction copies member data in pieces of at most this size.
 _COPY_BLOCK = 16 << 20
+# Members up to this size are read together with their local header.
+_ONE_READ = 1 << 16
+# Batches of at least this many bytes are read, or compressed, on the I/O thread pool.
+_PARALLEL_BYTES = 8 << 20
 
 
 def _pread(fd: int, length: int, offset: int) -> bytes:
@@ -127,7 +132,8 @@ class _Archive:
         self.comment = b""
         self.end = 0  # where the next record goes: the end of the last record
         self.dirty = False  # the file lacks a directory matching the index
-        self.compact_on_close = False
+        self.dead = False  # the file holds superseded or deleted records
+        self.modified = False  # this store wrote or deleted something
         flags = os.O_RDONLY if mode == "r" else os.O_RDWR | os.O_CREAT
         if mode == "w":
             flags |= os.O_TRUNC
@@ -169,7 +175,7 @@ class _Archive:
         if found.invalid:
             _warn_invalid(found.invalid, where)
         self.index, self.others, self.comment = found.index, found.others, end.comment
-        self.compact_on_close = self.compact_on_close or found.duplicates
+        self.dead = self.dead or found.duplicates
         self.end, self.dirty = start, False
         self.signature = self._stat_signature()
 
@@ -209,7 +215,31 @@ class _Archive:
 
     def read(self, member: fmt.Member) -> bytes:
         """The stored (possibly compressed) bytes of ``member``."""
+        if member.data_offset is None and member.csize <= _ONE_READ:
+            # Small members: header and data in one read (copying the data out of it
+            # costs less than a second system call).
+            guess = member.header_guess
+            record = _pread(self.fd, guess + member.csize, member.offset)
+            length = fmt.local_header_length(record, member, repr(self.path))
+            member.data_offset = member.offset + length
+            if length == guess:
+                return record[length:]
         return _pread(self.fd, member.csize, self.data_offset(member))
+
+    def read_large(self, members: Sequence[fmt.Member]) -> list[bytes]:
+        """The values of ``members``, read, decompressed and checked on the I/O pool.
+
+        The caller holds the lock, so the file stays open while the pool reads it; the
+        reads, decompression and CRC checks of large values release the GIL.
+        """
+        where = repr(self.path)
+        for member in members:
+            self.data_offset(member)
+        return io_map(
+            lambda m: fmt.decompress(m, _pread(self.fd, m.csize, m.data_offset), where),
+            members,
+            min_items=2,
+        )
 
     # -- writing ----------------------------------------------------------------------
     def check_process(self) -> None:
@@ -223,31 +253,32 @@ class _Archive:
         """Write one record per value after the last record and point the index at them."""
         method = self.compression
         timestamp = fmt.dos_timestamp()
-        # Coding happens outside the lock: other threads may read meanwhile.
-        coded = []
-        for key, value in values.items():
-            raw_name, flags = fmt.encode_name(key)
-            coded.append((key, raw_name, flags, value, fmt.compress(value, method)))
+        # Compression and CRCs happen outside the lock, so other threads may read
+        # meanwhile; for large batches on the I/O pool (both release the GIL).
+        items = list(values.items())
+        if sum(len(v) for _, v in items) >= _PARALLEL_BYTES:
+            coded = io_map(lambda item: fmt.code(*item, method), items, min_items=2)
+        else:
+            coded = [fmt.code(key, value, method) for key, value in items]
         with self.lock:
             self.refresh()
             self.check_process()
             offset = self.end
             buffers: list[bytes] = []
             members = []
-            for key, raw_name, flags, value, data in coded:
-                member = fmt.new_member(
-                    key, raw_name, flags, value, data, method, offset, timestamp, self.allow_zip64
-                )
+            for value in coded:
+                member = fmt.new_member(value, method, offset, timestamp, self.allow_zip64)
                 header = fmt.local_header(member)
                 member.data_offset = offset + len(header)
-                offset = member.data_offset + len(data)
-                buffers += (header, data)
+                offset = member.data_offset + member.csize
+                buffers += (header, value.data)
                 members.append(member)
-            self.dirty = True  # before writing: the directory is overwritten from here on
+            # Set first: from here on the directory is being overwritten.
+            self.dirty = self.modified = True
             self.end = _pwrite(self.fd, buffers, self.end)
             for member in members:
                 if self.index.get(member.name) is not None:
-                    self.compact_on_close = True
+                    self.dead = True
                 self.index[member.name] = member
             self.signature = self._stat_signature()
 
@@ -258,14 +289,14 @@ class _Archive:
             self.check_process()
             removed = [k for k in keys if self.index.pop(k, None) is not None]
             if removed:
-                self.dirty = True
+                self.dirty = self.modified = True
                 if not self.index and not self.others:
                     # Nothing left to keep: start the file afresh instead of compacting.
                     os.ftruncate(self.fd, 0)
-                    self.end, self.comment, self.compact_on_close = 0, b"", False
+                    self.end, self.comment, self.dead = 0, b"", False
                     self.signature = self._stat_signature()
                 else:
-                    self.compact_on_close = True
+                    self.dead = True
             return removed
 
     def members(self) -> list[fmt.Member]:
@@ -300,7 +331,9 @@ class _Archive:
                 if self.writable and os.getpid() == self.pid:
                     if self.dirty:
                         self.write_directory()
-                    if self.compact_on_close:
+                    # Only a store that changed the archive rewrites it: opening one
+                    # (mode "a" is the default) just to read it leaves the file alone.
+                    if self.modified and self.dead:
                         self._compact()
             finally:
                 self.closed = True
@@ -327,7 +360,9 @@ class _Archive:
                 while remaining:
                     piece = _pread(self.fd, min(remaining, _COPY_BLOCK), position)
                     if not piece:
-                        raise BadZipArchiveError(f"member {member.name!r} of {self.path!r} is truncated")
+                        raise BadZipArchiveError(
+                            f"member {member.name!r} of {self.path!r} is truncated"
+                        )
                     pending.append(piece)
                     pending_size += len(piece)
                     position += len(piece)
@@ -336,7 +371,9 @@ class _Archive:
                         written = _pwrite(fd, pending, written)
                         pending, pending_size = [], 0
             written = _pwrite(fd, pending, written)
-            _pwrite(fd, [fmt.encode_directory(moved, written, self.allow_zip64, self.comment)], written)
+            _pwrite(
+                fd, [fmt.encode_directory(moved, written, self.allow_zip64, self.comment)], written
+            )
             with contextlib.suppress(OSError):
                 os.chmod(temp, stat.S_IMODE(os.fstat(self.fd).st_mode))
             # On disk before it replaces the original, so a power cut cannot leave neither.
@@ -348,7 +385,7 @@ class _Archive:
             raise
         os.close(fd)
         os.replace(temp, self.path)
-        self.compact_on_close = False
+        self.dead = False
 
 
 def _copy_of(member: fmt.Member, header: bytes, offset: int) -> fmt.Member:
@@ -531,16 +568,18 @@ class ZipStore(Store):
     def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
         keys = [validate_key(k) for k in keys]
         archive = self._archive
-        found = []
         with archive.lock:
             archive.refresh()
             index = archive.index
-            for key in keys:
-                member = index.get(key)
-                if member is not None:
-                    found.append((key, member, archive.read(member)))
+            found = {key: index[key] for key in keys if key in index}
+            members = list(found.values())
+            # Not on Windows: without pread, reads there share the file position.
+            if not _WINDOWS and sum(m.csize for m in members) >= _PARALLEL_BYTES:
+                return dict(zip(found, archive.read_large(members)))
+            raws = [archive.read(m) for m in members]
+        # Small values: decompressed outside the lock, so other threads can read meanwhile.
         where = repr(self.path)
-        return {key: fmt.decompress(member, raw, where) for key, member, raw in found}
+        return {key: fmt.decompress(m, raw, where) for (key, m), raw in zip(found.items(), raws)}
 
     def setitems(self, values: Mapping[str, Any]) -> None:
         checked = {validate_key(k): as_bytes(v) for k, v in values.items()}
@@ -574,8 +613,10 @@ class ZipStore(Store):
                 if member is None:
                     out.append(None)
                 elif member.method == zipfile.ZIP_STORED and byte_range is not None:
-                    start, stop = _bounds(byte_range, member.usize)
-                    out.append(_pread(archive.fd, stop - start, archive.data_offset(member) + start))
+                    start, stop = fmt.range_bounds(byte_range, member.usize)
+                    out.append(
+                        _pread(archive.fd, stop - start, archive.data_offset(member) + start)
+                    )
                 else:
                     # Compressed members are read whole, once per request batch.
                     if key not in whole:
@@ -627,16 +668,3 @@ class ZipStore(Store):
         if not path:
             raise ValueError(f"{url!r} names no zip file")
         return cls(os.path.expanduser(path), mode=mode, **storage_options)
-
-
-def _bounds(byte_range: ByteRange, size: int) -> tuple[int, int]:
-    """``(start, stop)`` of a byte range within a value of ``size`` bytes, clipped to it."""
-    offset, length = byte_range
-    if offset < 0:
-        if length is not None:
-            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-        return max(size + offset, 0), size
-    if length is not None and length < 0:
-        raise ValueError(f"negative length in byte range ({offset}, {length})")
-    start = min(offset, size)
-    return start, size if length is None else min(start + length, size)

@@ -1,0 +1,528 @@
+"""Consolidated metadata: every metadata document of a hierarchy in one stored value.
+
+Opening a hierarchy normally reads one document per node, which on object stores means
+one round trip per node. After :func:`consolidate_metadata`, :func:`open_consolidated`
+reads a single value and serves every array, group and attribute document from memory;
+chunks are still read from (and written to) the store.
+
+The layouts are those zarr-python writes, so each library opens the other's:
+
+* Format 2: a ``.zmetadata`` key next to the group's ``.zgroup``, holding
+  ``{"metadata": {<key>: <document>, ...}, "zarr_consolidated_format": 1}`` where the
+  keys are the ``.zgroup``/``.zarray``/``.zattrs`` keys relative to the group, written
+  sorted with an indent of 4 (as zarr-python 2.18 does).
+* Format 3: a ``consolidated_metadata`` member in the group's own ``zarr.json``,
+  ``{"kind": "inline", "must_understand": false, "metadata": {<path>: <zarr.json>}}``
+  with every descendant by its path relative to the group, sorted by depth then name,
+  child groups carrying an empty ``consolidated_metadata`` (as zarr-python 3 does).
+
+The snapshot is not kept up to date: after changing the hierarchy, consolidate again.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from zarr_core.errors import GroupNotFoundError, MetadataError, ReadOnlyError
+from zarr_core.metadata import GroupMetadataV3
+from zarr_core.metadata._json import dump_document, load_document
+from zarr_core.storage.base import ByteRange, Store, slice_range
+from zarr_core.storage.keys import join_path, normalize_path
+
+__all__ = [
+    "ConsolidatedMetadataStore",
+    "ConsolidatedMetadataReadOnlyError",
+    "consolidate_metadata",
+    "open_consolidated",
+]
+
+ZMETADATA = ".zmetadata"
+_ZARR_JSON, _ZARRAY, _ZGROUP, _ZATTRS = "zarr.json", ".zarray", ".zgroup", ".zattrs"
+_DOCUMENT_NAMES = frozenset((_ZARR_JSON, _ZARRAY, _ZGROUP, _ZATTRS))
+_V2_NAMES = (_ZARRAY, _ZGROUP, _ZATTRS)
+
+
+def _empty_inline() -> dict:
+    return {"kind": "inline", "must_understand": False, "metadata": {}}
+
+
+class ConsolidatedMetadataReadOnlyError(ReadOnlyError):
+    """A metadata document was to be written through consolidated metadata."""
+
+    def __init__(self, key: str | None = None):
+        self.key = key
+        where = f" (key {key!r})" if key is not None else ""
+        # ReadOnlyError's "reopen with mode r+" hint would be wrong here.
+        PermissionError.__init__(
+            self,
+            f"the metadata of a hierarchy opened from consolidated metadata is read-only{where};"
+            " open it without consolidated metadata to change its structure, attributes or"
+            " shapes, then call consolidate_metadata again",
+        )
+
+
+# -- collecting ---------------------------------------------------------------------------
+
+
+def _node_format(store: Store, path: str) -> int:
+    from zarr_core.node import node_kind
+
+    kind, fmt = node_kind(store, path)
+    if kind != "group":
+        raise GroupNotFoundError(path)
+    return fmt  # type: ignore[return-value]
+
+
+def _collect(store: Store, path: str, zarr_format: int) -> dict[str, bytes]:
+    """Every metadata document of the hierarchy at ``path``, by key relative to it.
+
+    Breadth first: one listing per group and one batched read per level of the tree;
+    arrays are never listed, so chunks are never enumerated.
+    """
+    names = _V2_NAMES if zarr_format == 2 else (_ZARR_JSON,)
+    found: dict[str, bytes] = {}
+    start = len(path) + 1 if path else 0
+    root_keys = [join_path(path, n) for n in names]
+    found.update((k[start:], v) for k, v in store.getitems(root_keys).items())
+    groups = [path]
+    while groups:
+        children = [join_path(g, name) for g in groups for name in store.listdir(g)]
+        children = [c for c in children if c.rsplit("/", 1)[-1] not in _DOCUMENT_NAMES]
+        docs = store.getitems([join_path(c, n) for c in children for n in names])
+        groups = []
+        for child in children:
+            child_docs = {
+                n: docs[join_path(child, n)] for n in names if join_path(child, n) in docs
+            }
+            if zarr_format == 2:
+                if _ZARRAY not in child_docs and _ZGROUP not in child_docs:
+                    continue  # not a node (attributes alone do not make one)
+                if _ZGROUP in child_docs:
+                    groups.append(child)
+            else:
+                if _ZARR_JSON not in child_docs:
+                    continue
+                doc = load_document(child_docs[_ZARR_JSON], join_path(child, _ZARR_JSON))
+                if doc.get("node_type") == "group":
+                    groups.append(child)
+            for name, value in child_docs.items():
+                found[join_path(child, name)[start:]] = value
+    return found
+
+
+def _v2_document(found: dict[str, bytes]) -> bytes:
+    metadata = {key: load_document(value, key) for key, value in found.items()}
+    return dump_document(
+        {"metadata": metadata, "zarr_consolidated_format": 1}, indent=4, sort_keys=True
+    )
+
+
+def _member_order(path: str) -> tuple[int, str]:
+    return path.count("/"), unicodedata.normalize("NFKC", path).casefold()
+
+
+def _v3_document(root: bytes, found: dict[str, bytes], key: str) -> bytes:
+    members: dict[str, Any] = {}
+    for doc_key, value in found.items():
+        node_path = doc_key[: -len(_ZARR_JSON)].rstrip("/")
+        if not node_path:
+            continue  # the consolidating group itself
+        doc = load_document(value, doc_key)
+        if doc.get("node_type") == "group":
+            group = GroupMetadataV3.from_json(doc, doc_key)
+            doc = json.loads(replace(group, consolidated_metadata=_empty_inline()).to_json())
+        members[node_path] = doc
+    ordered = {p: members[p] for p in sorted(members, key=_member_order)}
+    meta = GroupMetadataV3.from_json(root, key)
+    consolidated = {"kind": "inline", "must_understand": False, "metadata": ordered}
+    return replace(meta, consolidated_metadata=consolidated).to_json()
+
+
+def consolidate_metadata(
+    store: Any,
+    metadata_key: str = ZMETADATA,
+    *,
+    path: str | None = "",
+    zarr_format: int | None = None,
+    storage_options: dict | None = None,
+) -> Any:
+    """Gather the metadata of every node under a group into one stored value.
+
+    Parameters
+    ----------
+    store
+        Anything ``store=`` accepts (a Store, mapping, path or URL).
+    metadata_key
+        Format 2: the key, relative to the group, of the consolidated document.
+        Format 3 keeps it in the group's ``zarr.json`` and ignores this.
+    path
+        The group to consolidate (the root by default). zarr-python 2.18 always
+        consolidates the whole store; here, as in zarr-python 3, the keys are relative
+        to this group and the document is stored in it.
+    zarr_format
+        Consolidate this format's hierarchy; by default the format of the group found.
+    storage_options
+        For fsspec URLs.
+
+    Returns
+    -------
+    Group
+        The group, opened from the new consolidated metadata (mode ``r+``).
+
+    Raises
+    ------
+    GroupNotFoundError
+        If no group exists at ``path``.
+
+    Examples
+    --------
+    >>> import json, zarr_core
+    >>> store = zarr_core.MemoryStore()
+    >>> root = zarr_core.group(store, zarr_format=2)
+    >>> _ = root.zeros("a/b", shape=(4,), chunks=(2,))
+    >>> _ = zarr_core.consolidate_metadata(store)
+    >>> sorted(json.loads(store[".zmetadata"])["metadata"])
+    ['.zgroup', 'a/.zgroup', 'a/b/.zarray']
+    """
+    from zarr_core.storage.resolve import resolve
+
+    resolved = resolve(store, mode="a", storage_options=storage_options)
+    target, group_path = resolved.store, join_path(resolved.path, normalize_path(path))
+    fmt = zarr_format or resolved.zarr_format or _node_format(target, group_path)
+    found = _collect(target, group_path, fmt)
+    if fmt == 2:
+        if _ZGROUP not in found:
+            raise GroupNotFoundError(group_path)
+        target[join_path(group_path, metadata_key)] = _v2_document(found)
+    else:
+        key = join_path(group_path, _ZARR_JSON)
+        if _ZARR_JSON not in found:
+            raise GroupNotFoundError(group_path)
+        target[key] = _v3_document(found[_ZARR_JSON], found, key)
+    return open_consolidated(target, metadata_key, path=group_path, zarr_format=fmt)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _encode(doc: Any) -> bytes:
+    # NaN and infinities in attributes stay the bare tokens zarr-python writes.
+    return json.dumps(doc).encode("ascii")
+
+
+def _read_v2(raw: bytes, key: str, base: str) -> dict[str, bytes]:
+    doc = load_document(raw, key)
+    version = doc.get("zarr_consolidated_format")
+    if version != 1:
+        raise MetadataError(
+            f"unsupported consolidated metadata format {version!r} (expected 1)",
+            key=key,
+            field="zarr_consolidated_format",
+        )
+    metadata = doc.get("metadata")
+    if not isinstance(metadata, dict):
+        raise MetadataError("expected an object", key=key, field="metadata")
+    documents = {join_path(base, k): _encode(v) for k, v in metadata.items()}
+    documents[key] = bytes(raw)
+    return documents
+
+
+def _read_v3(raw: bytes, doc: dict, key: str, base: str) -> dict[str, bytes]:
+    consolidated = doc["consolidated_metadata"]
+    if not isinstance(consolidated, dict) or consolidated.get("kind") != "inline":
+        raise MetadataError(
+            "only consolidated metadata of kind 'inline' is supported",
+            key=key,
+            field="consolidated_metadata",
+        )
+    members = consolidated.get("metadata")
+    if not isinstance(members, dict):
+        raise MetadataError("expected an object", key=key, field="consolidated_metadata")
+    documents = {key: bytes(raw)}
+    for member_path, member in members.items():
+        if not isinstance(member, dict) or member.get("zarr_format") != 3:
+            raise MetadataError(
+                f"member {member_path!r} is not a Zarr format 3 document",
+                key=key,
+                field="consolidated_metadata",
+            )
+        documents[join_path(base, normalize_path(member_path), _ZARR_JSON)] = _encode(member)
+    return documents
+
+
+def _load(
+    store: Store, path: str, metadata_key: str, zarr_format: int | None
+) -> tuple[int, str, dict[str, bytes]]:
+    """Find the consolidated metadata covering ``path`` with one batched read.
+
+    It may be stored at ``path`` or at any ancestor (zarr-python 2.18 keeps one document
+    at the store root); the nearest wins. Returns the format, the consolidated group's
+    path and the documents by store key.
+    """
+    parts = path.split("/") if path else []
+    ancestors = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+    wanted = []
+    for ancestor in ancestors:
+        if zarr_format != 2:
+            wanted.append(join_path(ancestor, _ZARR_JSON))
+        if zarr_format != 3:
+            wanted.append(join_path(ancestor, metadata_key))
+    values = store.getitems(wanted)
+    for ancestor in ancestors:
+        v3_key = join_path(ancestor, _ZARR_JSON)
+        if v3_key in values and zarr_format != 2:
+            doc = load_document(values[v3_key], v3_key)
+            if doc.get("consolidated_metadata") is not None:
+                return 3, ancestor, _read_v3(values[v3_key], doc, v3_key, ancestor)
+        v2_key = join_path(ancestor, metadata_key)
+        if v2_key in values:
+            return 2, ancestor, _read_v2(values[v2_key], v2_key, ancestor)
+    where = {2: f" ({metadata_key})", 3: " (in zarr.json)"}.get(zarr_format or 0, "")
+    raise MetadataError(
+        f"no consolidated metadata{where} at {path or '/'!r} or above it;"
+        " call consolidate_metadata first"
+    )
+
+
+class ConsolidatedMetadataStore(Store):
+    """A store serving metadata documents from consolidated metadata, chunks from below.
+
+    It reads the consolidated metadata once, when created. Afterwards every
+    ``zarr.json``/``.zarray``/``.zgroup``/``.zattrs`` key is answered from memory
+    (missing there means missing) and writing one raises
+    :class:`ConsolidatedMetadataReadOnlyError`; every other key (chunks) goes to the
+    wrapped store, for reading and, unless ``read_only``, for writing.
+
+    Parameters
+    ----------
+    store
+        The store holding the hierarchy (a Store or mutable mapping).
+    metadata_key
+        Format 2: the key of the consolidated document, relative to ``path``.
+    path
+        A node of the hierarchy; the consolidated metadata is looked for there and in
+        its ancestors, the nearest being used (:attr:`path` is where it was found).
+    zarr_format
+        Look only for this format's consolidated metadata.
+    read_only
+        Refuse chunk writes too.
+
+    Raises
+    ------
+    MetadataError
+        If there is no consolidated metadata, or it is malformed.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        metadata_key: str = ZMETADATA,
+        *,
+        path: str | None = "",
+        zarr_format: int | None = None,
+        read_only: bool = False,
+    ):
+        from zarr_core.storage.resolve import resolve
+
+        store = resolve(store).store
+        super().__init__(
+            read_only=read_only or store.read_only, dimension_separator=store.dimension_separator
+        )
+        self.store = store
+        self.metadata_key = metadata_key
+        self.zarr_format, self.path, self._documents = _load(
+            store, normalize_path(path), metadata_key, zarr_format
+        )
+        self._extra_names = frozenset((metadata_key.rsplit("/", 1)[-1],))
+
+    def _is_metadata(self, key: str) -> bool:
+        name = key.rsplit("/", 1)[-1]
+        return key in self._documents or name in _DOCUMENT_NAMES or name in self._extra_names
+
+    @property
+    def supports_partial_reads(self) -> bool:  # type: ignore[override]
+        return self.store.supports_partial_reads
+
+    # -- primitives ---------------------------------------------------------------------
+    def _get(self, key: str) -> bytes:
+        if self._is_metadata(key):
+            return self._documents[key]
+        return self.store[key]
+
+    def _set(self, key: str, value: bytes) -> None:
+        if self._is_metadata(key):
+            raise ConsolidatedMetadataReadOnlyError(key)
+        self.store[key] = value
+
+    def _delete(self, key: str) -> None:
+        if self._is_metadata(key):
+            raise ConsolidatedMetadataReadOnlyError(key)
+        del self.store[key]
+
+    def _contains(self, key: str) -> bool:
+        if self._is_metadata(key):
+            return key in self._documents
+        return key in self.store
+
+    def _keys(self) -> Iterator[str]:
+        yield from self._documents
+        for key in self.store:
+            if not self._is_metadata(key):
+                yield key
+
+    # -- listing ------------------------------------------------------------------------
+    def listdir(self, path: str = "") -> list[str]:
+        """Children of ``path`` as the consolidated metadata knows them (no store call)."""
+        prefix = normalize_path(path)
+        prefix = prefix + "/" if prefix else ""
+        return sorted(
+            {k[len(prefix) :].split("/", 1)[0] for k in self._documents if k.startswith(prefix)}
+        )
+
+    def list_prefix(self, prefix: str) -> list[str]:
+        docs = [k for k in self._documents if k.startswith(prefix)]
+        stored = [k for k in self.store.list_prefix(prefix) if not self._is_metadata(k)]
+        return sorted(docs + stored)
+
+    def getsize(self, path: str = "") -> int:
+        return self.store.getsize(path)
+
+    def rmdir(self, path: str = "") -> None:
+        raise ConsolidatedMetadataReadOnlyError(path or None)
+
+    def rename(self, src_path: str, dst_path: str) -> None:
+        raise ConsolidatedMetadataReadOnlyError(src_path)
+
+    # -- batches ------------------------------------------------------------------------
+    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        rest = []
+        for key in keys:
+            if self._is_metadata(key):
+                if key in self._documents:
+                    out[key] = self._documents[key]
+            else:
+                rest.append(key)
+        if rest:
+            out.update(self.store.getitems(rest))
+        return out
+
+    def setitems(self, values: Mapping[str, Any]) -> None:
+        for key in values:
+            if self._is_metadata(key):
+                raise ConsolidatedMetadataReadOnlyError(key)
+        if values:
+            self._check_writable(next(iter(values)))
+            self.store.setitems(values)
+
+    def delitems(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        for key in keys:
+            if self._is_metadata(key):
+                raise ConsolidatedMetadataReadOnlyError(key)
+        if keys:
+            self._check_writable(keys[0])
+            self.store.delitems(keys)
+
+    def get_partial_values(
+        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
+    ) -> list[bytes | None]:
+        requests = list(key_ranges)
+        stored = [(k, r) for k, r in requests if not self._is_metadata(k)]
+        fetched = iter(self.store.get_partial_values(stored) if stored else ())
+        out: list[bytes | None] = []
+        for key, byte_range in requests:
+            if not self._is_metadata(key):
+                out.append(next(fetched))
+            elif key in self._documents:
+                out.append(slice_range(self._documents[key], byte_range))
+            else:
+                out.append(None)
+        return out
+
+    # -- state --------------------------------------------------------------------------
+    @property
+    def metadata(self) -> dict[str, bytes]:
+        """The documents served from memory, by store key."""
+        return dict(self._documents)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    def _identity(self) -> Any:
+        return (type(self.store), self.store._identity(), self.path, self.metadata_key)
+
+    def __repr__(self) -> str:
+        return f"<ConsolidatedMetadataStore {self.path or '/'!r} of {self.store!r}>"
+
+
+def open_consolidated(
+    store: Any,
+    metadata_key: str = ZMETADATA,
+    mode: str = "r+",
+    *,
+    path: str | None = None,
+    zarr_format: int | None = None,
+    chunk_store: Any = None,
+    storage_options: dict | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Open a hierarchy from its consolidated metadata: one store read for all metadata.
+
+    Parameters
+    ----------
+    store
+        Anything ``store=`` accepts.
+    metadata_key
+        Format 2: the key of the consolidated document (``.zmetadata``).
+    mode
+        ``"r"`` (read only) or ``"r+"``: chunks may be written, metadata never (no new
+        nodes, no resizing, no attribute changes).
+    path
+        The consolidated group, or a node below it to open.
+    zarr_format
+        Expect this format's consolidated metadata (default: whichever is there).
+    chunk_store
+        A separate store for chunks.
+    storage_options
+        For fsspec URLs.
+    **kwargs
+        Passed to :func:`zarr_core.open_group` or :func:`zarr_core.open_array`
+        (``cache_attrs``, ``synchronizer``, ...).
+
+    Returns
+    -------
+    Group or Array
+        Whatever is at ``path``, backed by a :class:`ConsolidatedMetadataStore`.
+
+    Raises
+    ------
+    MetadataError
+        If there is no consolidated metadata.
+    """
+    from zarr_core.hierarchy import open as open_node
+    from zarr_core.storage.resolve import resolve
+
+    if mode not in ("r", "r+"):
+        raise ValueError(f"invalid mode {mode!r}; open_consolidated takes 'r' or 'r+'")
+    resolved = resolve(store, mode=mode, storage_options=storage_options)
+    full_path = join_path(resolved.path, normalize_path(path))
+    meta_store = ConsolidatedMetadataStore(
+        resolved.store,
+        metadata_key,
+        path=full_path,
+        zarr_format=zarr_format or resolved.zarr_format,
+        read_only=mode == "r",
+    )
+    if chunk_store is not None:
+        kwargs["chunk_store"] = chunk_store
+    return open_node(
+        meta_store, mode=mode, path=full_path, zarr_format=meta_store.zarr_format, **kwargs
+    )

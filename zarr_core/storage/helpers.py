@@ -1,0 +1,442 @@
+"""Functions over any store: initialise nodes, test for them, list, delete, measure, move.
+
+Each works on a :class:`~zarr_core.storage.Store` or on any ``MutableMapping`` of str to
+bytes (a plain ``dict``, a zarr-python store ...). Where the store has a native method
+of the same name (``listdir``, ``rmdir``, ``getsize``, ``rename``) it is used, so a
+backend's fast implementation (one SQL statement, a directory rename) does the work;
+otherwise a default built on the mapping interface does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from zarr_core.errors import MetadataError
+from zarr_core.storage.keys import join_path, normalize_path
+
+__all__ = [
+    "init_array",
+    "init_group",
+    "contains_array",
+    "contains_group",
+    "listdir",
+    "rmdir",
+    "getsize",
+    "rename",
+    "migrate_1to2",
+]
+
+_ZARR_JSON, _ZARRAY, _ZGROUP, _ZATTRS = "zarr.json", ".zarray", ".zgroup", ".zattrs"
+
+
+def _as_store(store: Any) -> Any:
+    """``store`` as a zarr-core Store (a mapping is wrapped, not copied)."""
+    from zarr_core.storage.resolve import resolve
+
+    return resolve(store).store
+
+
+def _prefix(path: str) -> str:
+    return path + "/" if path else ""
+
+
+def _keys_under(store: Mapping, path: str) -> list[str]:
+    if hasattr(store, "list_prefix"):
+        return list(store.list_prefix(_prefix(path)))
+    prefix = _prefix(path)
+    return sorted(k for k in list(store) if k.startswith(prefix))
+
+
+# -- nodes --------------------------------------------------------------------------------
+
+
+def init_array(
+    store: Any,
+    shape: int | tuple[int, ...],
+    chunks: Any = True,
+    dtype: Any = None,
+    compressor: Any = "default",
+    fill_value: Any = None,
+    order: str = "C",
+    overwrite: bool = False,
+    path: str | None = None,
+    chunk_store: Any = None,
+    filters: Any = None,
+    object_codec: Any = None,
+    dimension_separator: str | None = None,
+    zarr_format: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """Write the metadata of a new array (and of its missing parent groups).
+
+    A low-level helper: :func:`zarr_core.create` does the same and returns the array.
+    Unlike ``create``, the fill value defaults to ``None`` (no fill value in format 2,
+    zero in format 3).
+
+    Parameters
+    ----------
+    store
+        A Store or mutable mapping.
+    shape, chunks, dtype, compressor, fill_value, order, filters, object_codec
+        As for :func:`zarr_core.create`.
+    overwrite
+        Delete whatever is at ``path`` (in ``store`` and ``chunk_store``) first;
+        otherwise an existing array or group there is an error.
+    path
+        Where in the store.
+    chunk_store
+        A separate store for the chunks (cleared at ``path`` when overwriting).
+    dimension_separator
+        ``"."`` or ``"/"`` between chunk indices in chunk keys.
+    zarr_format
+        2 or 3; default from the ``default_zarr_format`` config setting.
+    **kwargs
+        Further :func:`zarr_core.create` arguments (``codecs``, ``dimension_names`` ...).
+
+    Raises
+    ------
+    ContainsArrayError, ContainsGroupError
+        If a node exists at ``path`` and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import init_array
+    >>> store = {}
+    >>> init_array(store, shape=(100, 100), chunks=(10, 10), path="foo", zarr_format=2)
+    >>> sorted(store)
+    ['.zgroup', 'foo/.zarray']
+    """
+    from zarr_core.creation import create
+
+    create(
+        shape,
+        chunks=chunks,
+        dtype=dtype,
+        compressor=compressor,
+        fill_value=fill_value,
+        order=order,
+        store=_as_store(store),
+        overwrite=overwrite,
+        path=path,
+        chunk_store=None if chunk_store is None else _as_store(chunk_store),
+        filters=filters,
+        object_codec=object_codec,
+        dimension_separator=dimension_separator,
+        zarr_format=zarr_format,
+        **kwargs,
+    )
+
+
+def init_group(
+    store: Any,
+    overwrite: bool = False,
+    path: str | None = None,
+    chunk_store: Any = None,
+    zarr_format: int | None = None,
+    attributes: dict | None = None,
+) -> None:
+    """Write the metadata of a new group (and of its missing parent groups).
+
+    Parameters
+    ----------
+    store
+        A Store or mutable mapping.
+    overwrite
+        Delete whatever is at ``path`` (in ``store`` and ``chunk_store``) first;
+        otherwise an existing array or group there is an error.
+    path
+        Where in the store.
+    chunk_store
+        A separate chunk store, cleared at ``path`` when overwriting.
+    zarr_format
+        2 or 3; default from the ``default_zarr_format`` config setting.
+    attributes
+        Initial user attributes.
+
+    Raises
+    ------
+    ContainsArrayError, ContainsGroupError
+        If a node exists at ``path`` and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import init_group
+    >>> store = {}
+    >>> init_group(store, path="a/b", zarr_format=3)
+    >>> sorted(store)
+    ['a/b/zarr.json', 'a/zarr.json', 'zarr.json']
+    """
+    from zarr_core import config
+    from zarr_core.node import check_no_node, require_parent_groups, write_group_metadata
+
+    target = _as_store(store)
+    path = normalize_path(path)
+    fmt = zarr_format or config.get("default_zarr_format")
+    if fmt not in (2, 3):
+        raise ValueError(f"zarr_format must be 2 or 3, got {fmt!r}")
+    if overwrite:
+        rmdir(target, path)
+        if chunk_store is not None:
+            rmdir(chunk_store, path)
+    else:
+        check_no_node(target, path)
+    require_parent_groups(target, path, fmt)
+    write_group_metadata(target, path, fmt, attributes)
+
+
+def _node_kinds(store: Any, path: str) -> dict[int, str]:
+    """``{zarr_format: "array"|"group"}`` for the node documents found at ``path``."""
+    keys = [join_path(path, name) for name in (_ZARR_JSON, _ZARRAY, _ZGROUP)]
+    if hasattr(store, "getitems"):
+        docs = store.getitems(keys)
+    else:
+        docs = {k: store[k] for k in keys if k in store}
+    kinds = {}
+    if keys[0] in docs:
+        try:
+            node_type = json.loads(docs[keys[0]]).get("node_type")
+        except (ValueError, AttributeError):
+            node_type = None
+        if node_type in ("array", "group"):
+            kinds[3] = node_type
+    if keys[1] in docs:
+        kinds[2] = "array"
+    elif keys[2] in docs:
+        kinds[2] = "group"
+    return kinds
+
+
+def contains_array(store: Any, path: str | None = None, zarr_format: int | None = None) -> bool:
+    """Whether an array (of ``zarr_format``, or of either format) is stored at ``path``.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import contains_array, init_array
+    >>> store = {}
+    >>> init_array(store, shape=10, path="x", zarr_format=2)
+    >>> contains_array(store, "x"), contains_array(store, "x", zarr_format=3), contains_array(store)
+    (True, False, False)
+    """
+    kinds = _node_kinds(store, normalize_path(path))
+    if zarr_format is not None:
+        return kinds.get(zarr_format) == "array"
+    return "array" in kinds.values()
+
+
+def contains_group(
+    store: Any,
+    path: str | None = None,
+    explicit_only: bool = True,
+    zarr_format: int | None = None,
+) -> bool:
+    """Whether a group (of ``zarr_format``, or of either format) is stored at ``path``.
+
+    With ``explicit_only=False`` a path that has no group document but has keys below it
+    counts as a group too (an *implicit* group, which old drafts of Zarr v3 allowed).
+
+    Examples
+    --------
+    >>> from zarr_core.storage import contains_group, init_array
+    >>> store = {}
+    >>> init_array(store, shape=10, path="a/x", zarr_format=2)
+    >>> contains_group(store), contains_group(store, "a"), contains_group(store, "a/x")
+    (True, True, False)
+    """
+    path = normalize_path(path)
+    kinds = _node_kinds(store, path)
+    if zarr_format is not None:
+        found = kinds.get(zarr_format) == "group"
+    else:
+        found = "group" in kinds.values()
+    if found or explicit_only or kinds:
+        return found
+    return bool(_keys_under(store, path))
+
+
+# -- listing, deleting, measuring, moving -------------------------------------------------
+
+
+def listdir(store: Any, path: str | None = None) -> list[str]:
+    """Sorted names of the keys and sub-directories directly under ``path``.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import listdir
+    >>> listdir({"a/b": b"1", "a/c/d": b"2", "e": b"3"}, "a")
+    ['b', 'c']
+    """
+    path = normalize_path(path)
+    if hasattr(store, "listdir"):
+        return list(store.listdir(path))
+    prefix = _prefix(path)
+    return sorted({k[len(prefix) :].split("/", 1)[0] for k in _keys_under(store, path)})
+
+
+def rmdir(store: Any, path: str | None = None) -> None:
+    """Delete every key under ``path`` (everything when ``path`` is empty).
+
+    Examples
+    --------
+    >>> from zarr_core.storage import rmdir
+    >>> store = {"a/b": b"1", "a/c/d": b"2", "ab": b"3"}
+    >>> rmdir(store, "a")
+    >>> store
+    {'ab': b'3'}
+    """
+    path = normalize_path(path)
+    if hasattr(store, "rmdir"):
+        store.rmdir(path)
+        return
+    for key in _keys_under(store, path):
+        del store[key]
+
+
+def getsize(store: Any, path: str | None = None) -> int:
+    """Bytes stored at the key ``path``, or under ``path`` recursively; -1 if unknown.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import getsize
+    >>> store = {"a/b": b"12", "a/c/d": b"345", "e": b"6"}
+    >>> getsize(store, "a"), getsize(store, "a/b"), getsize(store), getsize(object())
+    (5, 2, 6, -1)
+    """
+    path = normalize_path(path)
+    if hasattr(store, "getsize"):
+        return store.getsize(path)
+    if not isinstance(store, Mapping):
+        return -1
+    if path and path in store:
+        return _nbytes(store[path])
+    total = 0
+    for key in _keys_under(store, path):
+        size = _nbytes(store[key])
+        if size < 0:
+            return -1
+        total += size
+    return total
+
+
+def _nbytes(value: Any) -> int:
+    try:
+        return memoryview(value).nbytes
+    except TypeError:
+        return -1
+
+
+def rename(store: Any, src_path: str, dst_path: str) -> None:
+    """Move the key ``src_path``, or every key under it, to ``dst_path``.
+
+    Examples
+    --------
+    >>> from zarr_core.storage import rename
+    >>> store = {"a/b": b"1", "a/c/d": b"2"}
+    >>> rename(store, "a", "x/y")
+    >>> sorted(store)
+    ['x/y/b', 'x/y/c/d']
+    """
+    src, dst = normalize_path(src_path), normalize_path(dst_path)
+    if hasattr(store, "rename"):
+        store.rename(src, dst)
+        return
+    if not src or not dst or dst == src or dst.startswith(src + "/"):
+        raise ValueError(f"cannot rename {src_path!r} to {dst_path!r}")
+    moves = {k: dst + k[len(src) :] for k in _keys_under(store, src)}
+    if src in store:
+        moves[src] = dst
+    if not moves:
+        raise KeyError(src_path)
+    for old, new in moves.items():
+        store[new] = store[old]
+    for old in moves:
+        del store[old]
+
+
+# -- Zarr v1 ------------------------------------------------------------------------------
+
+
+def _v1_fill_value(value: Any) -> Any:
+    # v1 wrote non-finite fills as bare JSON tokens; v2 spells them as strings.
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def _v1_compressor(name: Any, options: Any) -> dict | None:
+    from numcodecs.registry import codec_registry
+
+    if name is None or name == "none":
+        return None
+    try:
+        cls = codec_registry[name]
+    except KeyError:
+        raise MetadataError(f"unknown v1 compression {name!r}", key="meta") from None
+    if isinstance(options, dict):
+        codec = cls(**options)
+    elif isinstance(options, list | tuple):
+        codec = cls(*options)
+    elif options is None:
+        codec = cls()
+    else:
+        codec = cls(options)
+    return codec.get_config()
+
+
+def migrate_1to2(store: MutableMapping) -> None:
+    """Rewrite a Zarr format 1 array (keys ``meta`` and ``attrs``) as a format 2 array.
+
+    Format 1 had no hierarchies, so the store holds one array at its root. Its chunks
+    already have format 2 keys and stay where they are; ``meta`` becomes ``.zarray``
+    (``compression``/``compression_opts`` turned into a numcodecs ``compressor``) and
+    ``attrs`` becomes ``.zattrs``.
+
+    Raises
+    ------
+    MetadataError
+        If ``meta`` is not a format 1 document.
+
+    Examples
+    --------
+    >>> import json
+    >>> from zarr_core.storage import migrate_1to2
+    >>> store = {"meta": json.dumps({"zarr_format": 1, "shape": [4], "chunks": [2],
+    ...     "dtype": "<i4", "compression": "zlib", "compression_opts": 1,
+    ...     "fill_value": 0, "order": "C"}).encode(), "attrs": b'{"a": 1}', "0": b"..."}
+    >>> migrate_1to2(store)
+    >>> sorted(store)
+    ['.zarray', '.zattrs', '0']
+    >>> json.loads(store[".zarray"])["compressor"]
+    {'id': 'zlib', 'level': 1}
+    """
+    from zarr_core.metadata import ArrayMetadataV2
+
+    try:
+        meta = json.loads(store["meta"])
+    except ValueError as exc:
+        raise MetadataError(f"not valid JSON: {exc}", key="meta") from None
+    if not isinstance(meta, dict) or meta.get("zarr_format") != 1:
+        raise MetadataError("expected a Zarr format 1 document", key="meta", field="zarr_format")
+    try:
+        doc = {
+            "zarr_format": 2,
+            "shape": meta["shape"],
+            "chunks": meta["chunks"],
+            "dtype": meta["dtype"],
+            "compressor": _v1_compressor(meta["compression"], meta.get("compression_opts")),
+            "fill_value": _v1_fill_value(meta.get("fill_value")),
+            "order": meta.get("order", "C"),
+            "filters": None,
+        }
+    except KeyError as exc:
+        raise MetadataError(f"missing member {exc}", key="meta") from None
+    zarray = ArrayMetadataV2.from_json(doc, key="meta").to_json()
+    attrs = store.get("attrs")
+    # New documents first: an interruption leaves both versions, never neither.
+    store[_ZARRAY] = zarray
+    if attrs is not None:
+        store[_ZATTRS] = attrs
+        del store["attrs"]
+    del store["meta"]
