@@ -24,7 +24,7 @@ pytestmark = pytest.mark.interop
 
 SUPPORTED = array_cases(2)
 TREES_FROM_PEER = tree_cases(2)
-# zarr-core does not write consolidated metadata.
+# Consolidated trees in the zarr-core -> peer direction are covered by test_hierarchy.py.
 TREES_TO_PEER = [t for t in TREES_FROM_PEER if not t.consolidated]
 # zarr-python 2.18 limitations (not bugs in zarr-core):
 # - with "fill_value": null it returns uninitialised memory (np.empty) for missing

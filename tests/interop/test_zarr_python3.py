@@ -41,7 +41,7 @@ UNSUPPORTED = {
 
 CASES = [c for fmt in (2, 3) for c in array_cases(fmt) if not c.features & UNSUPPORTED]
 TREES_FROM_PEER = [t for fmt in (2, 3) for t in tree_cases(fmt)]
-# zarr-core does not write consolidated metadata.
+# Consolidated trees in the zarr-core -> peer direction are covered by test_hierarchy.py.
 TREES_TO_PEER = [t for t in TREES_FROM_PEER if not t.consolidated]
 
 

@@ -229,6 +229,19 @@ def test_eq_hash_repr(tmp_path, impl):
     assert "read-only" in repr(DBMStore(tmp_path / "x.db", open=impl, flag="r"))
 
 
+def test_a_forked_child_opens_its_own_handle(tmp_path):
+    store = DBMStore(tmp_path / "x.db", open="dbm.dumb")
+    store["k"] = b"1"
+    store.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        mine = DBMStore(tmp_path / "x.db", open="dbm.dumb", read_only=True)
+        os._exit(0 if mine._handle is not store._handle and mine["k"] == b"1" else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert store["k"] == b"1"  # the parent's handle is untouched
+    store.close()
+
+
 # -- opening through zarr-core -----------------------------------------------------------------------
 @pytest.fixture
 def registered(plugin_registry):

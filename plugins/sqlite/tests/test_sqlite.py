@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import sqlite3
 import threading
@@ -246,6 +247,32 @@ def test_several_processes_write_distinct_keys(tmp_path, method):
         for i in range(60):
             assert store[f"p{w}/{i}"] == f"{w}:{i}".encode()
     store["after"] = b"2"  # and the parent's connection still works
+
+
+def test_a_forked_child_neither_uses_nor_waits_for_the_parents_connections(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    store["k"] = b"1"
+    parent_conn = store._connection()
+    held, done = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with store._lock:
+            held.set()
+            done.wait()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        store["child"] = b"2"  # would hang on the lock the other thread held
+        ok = store["child"] == b"2" and store._connection() is not parent_conn
+        os._exit(0 if ok else 1)
+    status = os.waitpid(pid, 0)[1]
+    done.set()
+    holder.join()
+    assert status == 0
+    assert store["child"] == b"2" and store._connection() is parent_conn
 
 
 # -- opening through zarr-core -----------------------------------------------------------------------
