@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from crc32c import crc32c
+from google_crc32c import value as _crc32c
 
 from zarr_core.codecs.base import BytesBytesCodec, BytesLike, ChunkSpec, byte_view, check_config
 
 __all__ = ["Crc32cCodec"]
+
+
+def crc32c(data: BytesLike) -> int:
+    """CRC-32C of ``data``; google-crc32c takes only ``bytes``, so views are copied first."""
+    return _crc32c(data if type(data) is bytes else bytes(data))
 
 
 class Crc32cCodec(BytesBytesCodec):

@@ -107,6 +107,11 @@ def grid_ids(coords: Sequence[tuple[int, ...]], grid: tuple[int, ...]) -> np.nda
     """C-order positions of the chunks at ``coords`` in a grid of shape ``grid``."""
     if not grid:
         return np.zeros(len(coords), dtype=np.intp)
+    if len(coords) == 1:  # point reads: plain arithmetic beats building arrays
+        position = 0
+        for c, n in zip(coords[0], grid):
+            position = position * n + c
+        return np.array([position], dtype=np.intp)
     if not coords:
         return np.zeros(0, dtype=np.intp)
     return np.ravel_multi_index(np.array(coords, dtype=np.intp).T, grid)

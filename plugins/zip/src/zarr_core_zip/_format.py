@@ -17,6 +17,7 @@ from __future__ import annotations
 import stat
 import struct
 import time
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from zarr_core.errors import InvalidKeyError
 from zarr_core.storage.keys import validate_key
-from zarr_core_zip.errors import BadZipArchiveError, UnfinishedZipArchiveError
+from zarr_core_zip.errors import BadZipArchiveError, UnfinishedZipArchiveError, ZipMemberNameWarning
 
 LOCAL_SIG = b"PK\x03\x04"
 CENTRAL_SIG = b"PK\x01\x02"
@@ -165,7 +166,7 @@ class EndRecord:
 
 
 # -- reading -----------------------------------------------------------------------------
-def _unfinished(where: str, detail: str) -> UnfinishedZipArchiveError:
+def unfinished(where: str, detail: str) -> UnfinishedZipArchiveError:
     return UnfinishedZipArchiveError(
         f"{where} is an unfinished or damaged zip archive: {detail}. A writer that is "
         "stopped before it closes its archive (killed, or close() never called) leaves "
@@ -201,7 +202,7 @@ def find_end_record(tail: bytes, head: bytes | None, where: str) -> EndRecord:
         index = tail.rfind(END_SIG, 0, index)
     else:
         if head is not None and head.startswith(LOCAL_SIG):
-            raise _unfinished(
+            raise unfinished(
                 where, "it holds member records but no end-of-central-directory record"
             )
         raise BadZipArchiveError(
@@ -215,13 +216,13 @@ def find_end_record(tail: bytes, head: bytes | None, where: str) -> EndRecord:
     if locator_at >= 0 and tail[locator_at : locator_at + 4] == ZIP64_LOCATOR_SIG:
         record_at = locator_at - ZIP64_END.size
         if record_at < 0 or tail[record_at : record_at + 4] != ZIP64_END_SIG:
-            raise _unfinished(where, "its ZIP64 end record is missing")
+            raise unfinished(where, "its ZIP64 end record is missing")
         (_, _, _, _, disk, directory_disk, disk_count, count, size, offset) = ZIP64_END.unpack_from(
             tail, record_at
         )
         directory_end = record_at
     elif count == 0xFFFF or size == 0xFFFFFFFF or offset == 0xFFFFFFFF:
-        raise _unfinished(where, "its end record refers to a ZIP64 record that is not there")
+        raise unfinished(where, "its end record refers to a ZIP64 record that is not there")
     if disk != 0 or directory_disk != 0 or disk_count != count:
         raise BadZipArchiveError(f"{where} is a multi-disk (spanned) zip archive; not supported")
     return EndRecord(count, size, offset, len(tail) - directory_end, comment)
@@ -253,9 +254,7 @@ def _split_zip64(extra: bytes, usize: int, csize: int, offset: int, where: str, 
                 if offset == 0xFFFFFFFF:
                     offset = values.pop(0)
             except IndexError:
-                raise _unfinished(
-                    where, f"the ZIP64 field of member {raw!r} is too short"
-                ) from None
+                raise unfinished(where, f"the ZIP64 field of member {raw!r} is too short") from None
         else:
             kept.append(extra[pos : pos + 4 + length])
         pos += 4 + length
@@ -273,7 +272,7 @@ def parse_directory(data: bytes, end: EndRecord, shift: int, where: str) -> list
     unpack = CENTRAL.unpack_from
     for _ in range(end.count):
         if data[pos : pos + 4] != CENTRAL_SIG:
-            raise _unfinished(where, f"its central directory is damaged at entry {len(members)}")
+            raise unfinished(where, f"its central directory is damaged at entry {len(members)}")
         (
             _,
             version_made,
@@ -323,7 +322,7 @@ def parse_directory(data: bytes, end: EndRecord, shift: int, where: str) -> list
             )
         )
     if pos != len(data):
-        raise _unfinished(where, "its central directory does not match its end record")
+        raise unfinished(where, "its central directory does not match its end record")
     return members
 
 
@@ -373,6 +372,20 @@ def classify(members: Iterable[Member]) -> Directory:
             duplicates = duplicates or name in index
             index[name] = member
     return Directory(index, others, invalid, duplicates)
+
+
+def warn_invalid(names: list[str], where: str, stacklevel: int) -> None:
+    """Warn that ``where`` holds members named ``names``, which are not exposed as keys.
+
+    ``stacklevel`` counts from the caller of this function, as for :func:`warnings.warn`.
+    """
+    shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
+    warnings.warn(
+        f"{where} holds {len(names)} member(s) whose names are not valid store keys "
+        f"(absolute, '..', backslashes...): {shown}; they are not exposed",
+        ZipMemberNameWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def local_header_length(header: bytes, member: Member, where: str) -> int:

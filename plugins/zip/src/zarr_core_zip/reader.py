@@ -19,7 +19,6 @@ from zarr_core.storage.base import ByteRange, Store, slice_range
 from zarr_core.storage.keys import normalize_path, validate_key
 from zarr_core_zip import _format as fmt
 from zarr_core_zip.errors import BadZipArchiveError, ZipArchiveReadOnlyError
-from zarr_core_zip.store import _warn_invalid
 
 __all__ = ["ZipReader"]
 
@@ -93,13 +92,14 @@ class ZipReader(Store):
         except BadZipArchiveError:
             if whole:
                 raise
-            # Only now is the start worth a request: it tells unfinished from not-a-zip.
+            # Only now is the start worth a request: it tells an unfinished archive from
+            # something that is no zip at all, and the same tail fails again with that.
             (head,) = self.store.get_partial_values([(self.key, (0, 4))])
             fmt.find_end_record(tail, bytes(head or b""), self._where)
-            raise
+            raise  # not reached
         start = size - end.after_directory - end.directory_size
         if start < 0 or start < end.directory_offset:
-            raise fmt._unfinished(self._where, "its end record points outside the archive")
+            raise fmt.unfinished(self._where, "its end record points outside the archive")
         tail_start = size - len(tail)
         if start >= tail_start:
             directory = tail[start - tail_start : start - tail_start + end.directory_size]
@@ -108,7 +108,7 @@ class ZipReader(Store):
         members = fmt.parse_directory(directory, end, start - end.directory_offset, self._where)
         found = fmt.classify(members)
         if found.invalid:
-            _warn_invalid(found.invalid, self._where)
+            fmt.warn_invalid(found.invalid, self._where, stacklevel=3)  # the reader's opener
         return found.index
 
     @classmethod

@@ -35,7 +35,6 @@ import os
 import stat
 import threading
 import uuid
-import warnings
 import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -45,7 +44,7 @@ from zarr_core.io_pool import io_map
 from zarr_core.storage.base import ByteRange, Store, as_bytes, slice_range
 from zarr_core.storage.keys import validate_key
 from zarr_core_zip import _format as fmt
-from zarr_core_zip.errors import BadZipArchiveError, ZipMemberNameWarning
+from zarr_core_zip.errors import BadZipArchiveError
 
 __all__ = ["ZipStore"]
 
@@ -168,12 +167,12 @@ class _Archive:
         end = fmt.find_end_record(tail, head, where)
         start = size - end.after_directory - end.directory_size
         if start < 0 or start < end.directory_offset:
-            raise fmt._unfinished(where, "its end record points outside the file")
+            raise fmt.unfinished(where, "its end record points outside the file")
         directory = _pread(self.fd, end.directory_size, start)
         members = fmt.parse_directory(directory, end, start - end.directory_offset, where)
         found = fmt.classify(members)
         if found.invalid:
-            _warn_invalid(found.invalid, where)
+            fmt.warn_invalid(found.invalid, where, stacklevel=4)  # the store's opener
         self.index, self.others, self.comment = found.index, found.others, end.comment
         self.dead = self.dead or found.duplicates
         self.end, self.dirty = start, False
@@ -411,16 +410,6 @@ def _copy_of(member: fmt.Member, header: bytes, offset: int) -> fmt.Member:
     )
     copy.data_offset = offset + len(header)
     return copy
-
-
-def _warn_invalid(names: list[str], where: str) -> None:
-    shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-    warnings.warn(
-        f"{where} holds {len(names)} member(s) whose names are not valid store keys "
-        f"(absolute, '..', backslashes...): {shown}; they are not exposed",
-        ZipMemberNameWarning,
-        stacklevel=4,
-    )
 
 
 class ZipStore(Store):
