@@ -49,6 +49,10 @@ _BATCH = 900
 # sqlite3.connect arguments the store decides itself.
 _MANAGED = ("isolation_level", "autocommit", "check_same_thread", "uri", "factory")
 _MEMORY = ":memory:"
+# For new databases: chunks are large blobs, which SQLite stores as chains of overflow
+# pages. 64 KiB pages (the maximum) measured 2-8x faster than the default 4 KiB for
+# reading and writing 3 MiB values, and faster for 10,000 values of 1.5 KiB too.
+_PAGE_SIZE = 65536
 # Connections inherited through fork() are kept here, never closed: closing one in the
 # child may release or reset state the parent's connection relies on (SQLite's "How To
 # Corrupt" guide, section 2.6).
@@ -200,6 +204,7 @@ class SQLiteStore(Store):
             else:
                 # WAL is recorded in the file. NORMAL sync is crash-safe in WAL mode (only
                 # a power loss can drop the newest commits) and much faster than FULL.
+                conn.execute(f"PRAGMA page_size={_PAGE_SIZE}")
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute(_CREATE)
