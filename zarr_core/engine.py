@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from zarr_core.codecs._threads import parallel_map
+from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.errors import ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice

@@ -63,7 +63,7 @@ from typing import Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 
-from zarr_core.codecs._threads import parallel_map
+from zarr_core.pools import parallel_map
 from zarr_core.errors import CodecError
 
 __all__ = [

@@ -17,7 +17,7 @@ import numpy as np
 import zstandard
 from numcodecs import blosc
 
-from zarr_core.codecs._threads import parallel_map
+from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import (
     PARALLEL_MIN_BYTES,
     BytesBytesCodec,

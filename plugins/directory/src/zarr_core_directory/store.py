@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from zarr_core.errors import InvalidKeyError
-from zarr_core.io_pool import io_map
+from zarr_core.pools import io_map
 from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
 

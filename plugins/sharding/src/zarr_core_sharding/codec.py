@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from zarr_core.codecs import ChunkSpec, CodecPipeline
-from zarr_core.codecs._threads import parallel_map
+from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import (
     PARALLEL_MIN_BYTES,
     ArrayBytesCodec,
