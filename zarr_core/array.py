@@ -15,6 +15,7 @@ import numpy as np
 
 from zarr_core import engine
 from zarr_core.attrs import Attributes
+from zarr_core.base_node import Node
 from zarr_core.errors import ReadOnlyError
 from zarr_core.indexing import (
     BasicIndexer,
@@ -41,7 +42,7 @@ _INDEXERS = {
 }
 
 
-class Array:
+class Array(Node):
     """A Zarr array (format 2 or 3) stored in a :class:`~zarr_core.storage.Store`.
 
     Usually obtained from :func:`zarr_core.open_array`, :func:`zarr_core.create` and
@@ -72,6 +73,8 @@ class Array:
     allow_pickle
         Allow decoding the ``pickle`` codec (else the ``array.allow_pickle`` config).
     """
+
+    _kind = "array"
 
     def __init__(
         self,
@@ -124,45 +127,10 @@ class Array:
         encode = self._node.chunk_key
         return [prefix + encode(c) for c in coords]
 
-    def _check_writable(self) -> None:
-        if self._read_only:
-            raise ReadOnlyError(f"array {self.name!r}")
-
     # -- properties ---------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        """The store holding the metadata."""
-        return self._store
-
-    @property
-    def chunk_store(self) -> Store:
-        """The store holding the chunks (``store`` unless a separate one was given)."""
-        return self._chunk_store if self._chunk_store is not None else self._store
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    @property
-    def name(self) -> str:
-        """Absolute path of the array in the hierarchy (``"/"`` + path)."""
-        return "/" + self._path
-
-    @property
-    def basename(self) -> str:
-        return self._path.rsplit("/", 1)[-1]
-
-    @property
-    def read_only(self) -> bool:
-        return self._read_only
-
-    @read_only.setter
+    @Node.read_only.setter
     def read_only(self, value: bool) -> None:
         self._read_only = bool(value)
-
-    @property
-    def zarr_format(self) -> int:
-        return self._meta.zarr_format
 
     @property
     def metadata(self) -> Any:
@@ -211,11 +179,6 @@ class Array:
     @property
     def write_empty_chunks(self) -> bool:
         return self._write_empty_chunks
-
-    @property
-    def attrs(self) -> Attributes:
-        """User attributes (a mutable mapping persisted as JSON)."""
-        return self._attrs
 
     @property
     def ndim(self) -> int:

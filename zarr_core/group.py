@@ -11,7 +11,8 @@ import numpy as np
 
 from zarr_core.array import Array, InfoReport
 from zarr_core.attrs import Attributes
-from zarr_core.errors import ContainsArrayError, ContainsGroupError, ReadOnlyError
+from zarr_core.base_node import Node
+from zarr_core.errors import ContainsArrayError, ContainsGroupError
 from zarr_core.node import (
     ZARR_JSON,
     ZARRAY,
@@ -28,7 +29,7 @@ from zarr_core.storage.keys import join_path, normalize_path
 __all__ = ["Group"]
 
 
-class Group:
+class Group(Node):
     """A Zarr group: a mapping from child names to arrays and groups.
 
     Usually obtained from :func:`zarr_core.group` or :func:`zarr_core.open_group`.
@@ -51,6 +52,8 @@ class Group:
         Expect this format; ``None`` detects it.
     """
 
+    _kind = "group"
+
     def __init__(
         self,
         store: Store,
@@ -70,46 +73,9 @@ class Group:
         self._node = _node or load_node(store, self._path, zarr_format, expect="group")
         self._attrs = Attributes(self, cache=cache_attrs)
 
-    # -- properties ---------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def chunk_store(self) -> Store:
-        return self._chunk_store if self._chunk_store is not None else self._store
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    @property
-    def name(self) -> str:
-        return "/" + self._path
-
-    @property
-    def basename(self) -> str:
-        return self._path.rsplit("/", 1)[-1]
-
-    @property
-    def read_only(self) -> bool:
-        return self._read_only
-
-    @property
-    def zarr_format(self) -> int:
-        return self._node.zarr_format
-
-    @property
-    def attrs(self) -> Attributes:
-        return self._attrs
-
     @property
     def synchronizer(self) -> Any:
         return self._synchronizer
-
-    def _check_writable(self) -> None:
-        if self._read_only:
-            raise ReadOnlyError(f"group {self.name!r}")
 
     # -- children -----------------------------------------------------------------------
     def _child_path(self, name: str) -> str:
