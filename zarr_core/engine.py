@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.errors import ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
+from zarr_core.pools import parallel_map
 
 if TYPE_CHECKING:
     from zarr_core.array import Array

@@ -63,8 +63,8 @@ from typing import Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 
-from zarr_core.pools import parallel_map
 from zarr_core.errors import CodecError
+from zarr_core.pools import parallel_map
 
 __all__ = [
     "ChunkSpec",

@@ -17,7 +17,6 @@ import numpy as np
 import zstandard
 from numcodecs import blosc
 
-from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import (
     PARALLEL_MIN_BYTES,
     BytesBytesCodec,
@@ -30,6 +29,7 @@ from zarr_core.codecs.base import (
 )
 from zarr_core.config import concurrency
 from zarr_core.errors import CodecError
+from zarr_core.pools import parallel_map
 
 __all__ = ["BloscCodec", "GzipCodec", "ZstdCodec", "SHUFFLE_NAMES"]
 

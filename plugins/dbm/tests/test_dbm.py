@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import zarr_core_dbm.plugin
 from zarr_core_dbm import DBMStore, available_implementations
+from zarr_core_dbm import store as store_module
 
 import zarr_core
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
@@ -306,3 +307,9 @@ def test_groups_and_arrays_end_to_end(tmp_path, monkeypatch, impl, zarr_format):
     with pytest.raises(ReadOnlyError):
         again["a/b"][0, 0] = 1
     again.store.close()
+
+
+def test_a_dropped_store_releases_its_handle(tmp_path, impl):
+    DBMStore(tmp_path / "x.db", open=impl)["k"] = b"v"  # never closed, only collected
+    assert not [key for key in store_module._OPEN if key[0] == str(tmp_path / "x.db")]
+    assert DBMStore(tmp_path / "x.db", open=impl, read_only=True)["k"] == b"v"

@@ -51,6 +51,7 @@ def test_table_layout_and_wal(tmp_path):
         ("a/b", b"\x00\x01\x02", "blob")
     ]
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert conn.execute("PRAGMA page_size").fetchone() == (65536,)
     conn.close()
     store.close()
 
@@ -64,6 +65,9 @@ def test_opens_a_table_created_elsewhere(tmp_path):
     conn.close()
     assert SQLiteStore(path, mode="r")["a/.zattrs"] == b"{}"
     assert SQLiteStore(path).listdir("a") == [".zattrs"]
+    conn = sqlite3.connect(path)  # an existing database keeps its page size
+    assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+    conn.close()
 
 
 # -- prefixes are ranges, not patterns -----------------------------------------------------
@@ -115,6 +119,34 @@ def test_batches_larger_than_one_statement(tmp_path):
     assert ranges == [v[1:3] for v in values.values()] + [None]
     store.delitems(list(values)[: n - 1])
     assert list(store) == [f"c/{n - 1}"]
+
+
+def test_large_values_and_ranges_read_only_what_they_need(tmp_path):
+    store = SQLiteStore(tmp_path / "x.sqlite")
+    big = os.urandom(3 * store_module._INLINE + 17)  # read through blob I/O
+    store.setitems({"big": big, "small": b"small", "empty": b""})
+    assert store.getitems(["big", "small", "empty"]) == {
+        "big": big,
+        "small": b"small",
+        "empty": b"",
+    }
+    assert store["big"] == big
+    got = store.get_partial_values(
+        [
+            ("big", (1 << 16, 100)),
+            ("big", (-5, None)),
+            ("big", (70000, None)),
+            ("big", (len(big) + 5, 3)),
+            ("small", (1, 2)),
+            ("empty", (0, 4)),
+            ("empty", None),
+        ]
+    )
+    assert got == [big[1 << 16 : (1 << 16) + 100], big[-5:], big[70000:], b"", b"ma", b"", b""]
+    with pytest.raises(ValueError, match="suffix"):
+        store.get_partial_values([("big", (-5, 2))])
+    with pytest.raises(ValueError, match="negative length"):
+        store.get_partial_values([("big", (0, -1))])
 
 
 def test_a_failed_batch_changes_nothing(tmp_path):

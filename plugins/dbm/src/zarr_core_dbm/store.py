@@ -34,10 +34,11 @@ from __future__ import annotations
 import dbm
 import importlib
 import os
+import queue
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
@@ -84,6 +85,39 @@ def _writer_flag(flag: str) -> str:
     return "c" + flag[1:] if flag[:1] == "n" else flag
 
 
+class _Worker:
+    """One thread of its own that runs calls, for objects bound to the thread that made them.
+
+    A daemon thread, unlike a ``ThreadPoolExecutor``'s: those stop taking work before
+    ``atexit`` handlers run, and closing a store left open is such a handler.
+    """
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="zarr-core-dbm", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            work, reply = self._calls.get()
+            if work is None:
+                return
+            try:
+                reply.put((True, work()))
+            except BaseException as exc:
+                reply.put((False, exc))
+
+    def run(self, work: Callable[[], T]) -> T:
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._calls.put((work, reply))
+        ok, result = reply.get()
+        if not ok:
+            raise result
+        return result
+
+    def stop(self) -> None:
+        self._calls.put((None, None))
+
+
 class _Handle:
     """One open database shared by every store over its file in this process."""
 
@@ -95,7 +129,7 @@ class _Handle:
         self.lock = threading.RLock()
         self.users = 0
         self.pid = os.getpid()
-        self.worker: ThreadPoolExecutor | None = None
+        self.worker: _Worker | None = None
         self.flag = flag
         self.db = self._open(flag)
         module = type(self.db).__module__
@@ -107,7 +141,7 @@ class _Handle:
         )
         if module in _THREAD_BOUND:
             self.db.close()
-            self.worker = ThreadPoolExecutor(1, thread_name_prefix="zarr-core-dbm")
+            self.worker = _Worker()
             self.flag = _writer_flag(flag)
             self.db = self.call(lambda _: self._open(self.flag))
 
@@ -122,7 +156,7 @@ class _Handle:
         """Run ``work(db)`` in the thread the database belongs to."""
         if self.worker is None:
             return work(self.db)
-        return self.worker.submit(lambda: work(self.db)).result()
+        return self.worker.run(lambda: work(self.db))
 
     def reopen(self, flag: str) -> None:
         self.call(lambda db: db.close())
@@ -132,7 +166,7 @@ class _Handle:
     def close(self) -> None:
         self.call(lambda db: db.close())
         if self.worker is not None:
-            self.worker.shutdown()
+            self.worker.stop()
 
 
 _OPEN: dict[tuple[str, Opener], _Handle] = {}
@@ -248,6 +282,8 @@ class DBMStore(Store):
         self.write_lock = bool(write_lock)
         self.open_kwargs = dict(open_kwargs)
         self._handle = _acquire(self.path, self.flag, mode, self.open, self.open_kwargs)
+        # A store dropped without close() still gives its share of the handle back.
+        self._finalizer = weakref.finalize(self, _release, self._handle)
 
     # -- access -------------------------------------------------------------------------
     def _locked(self) -> AbstractContextManager[Any]:
@@ -279,7 +315,10 @@ class DBMStore(Store):
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
         encoded = key.encode("utf-8")
-        return self._call(lambda db: db[encoded])  # KeyError when missing
+        try:
+            return self._call(lambda db: db[encoded])
+        except KeyError:
+            raise KeyError(key) from None  # the key as given, not its bytes
 
     def _set(self, key: str, value: bytes) -> None:
         self._check_values([value])
@@ -288,7 +327,10 @@ class DBMStore(Store):
 
     def _delete(self, key: str) -> None:
         encoded = key.encode("utf-8")
-        self._call(lambda db: db.__delitem__(encoded))
+        try:
+            self._call(lambda db: db.__delitem__(encoded))
+        except KeyError:
+            raise KeyError(key) from None
 
     def _contains(self, key: str) -> bool:
         encoded = key.encode("utf-8")
@@ -367,7 +409,7 @@ class DBMStore(Store):
             return
         self.flush()
         self._closed = True
-        _release(self._handle)
+        self._finalizer()
 
     def _identity(self) -> Any:
         return self._handle.key

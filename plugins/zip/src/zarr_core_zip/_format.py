@@ -170,8 +170,8 @@ def unfinished(where: str, detail: str) -> UnfinishedZipArchiveError:
     return UnfinishedZipArchiveError(
         f"{where} is an unfinished or damaged zip archive: {detail}. A writer that is "
         "stopped before it closes its archive (killed, or close() never called) leaves "
-        "one like this; the data written since the last flush()/close() is not recoverable "
-        "by zarr-core"
+        "one like this. zarr-core does not read it; tools that rebuild the central "
+        "directory from the member records (`zip -FF`) can usually recover the members"
     )
 
 
@@ -455,7 +455,7 @@ def decompress(member: Member, raw: bytes, where: str) -> bytes:
                 f"member {member.name!r} of {where} uses compression method {method}; "
                 f"zarr-core-zip reads methods {list(SUPPORTED_METHODS)}"
             )
-    except (zlib.error, OSError, ValueError, EOFError, struct.error) as exc:
+    except (zlib.error, OSError, ValueError, EOFError, OverflowError, struct.error) as exc:
         raise BadZipArchiveError(
             f"member {member.name!r} of {where} does not decompress: {exc}"
         ) from exc

@@ -40,7 +40,6 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from zarr_core.io_pool import io_map
 from zarr_core.storage.base import ByteRange, Store, as_bytes, slice_range
 from zarr_core.storage.keys import validate_key
 from zarr_core_zip import _format as fmt
@@ -65,8 +64,6 @@ _IOV_MAX = 1024
 _COPY_BLOCK = 16 << 20
 # Members up to this size are read together with their local header.
 _ONE_READ = 1 << 16
-# Batches of at least this many bytes are read, or compressed, on the I/O thread pool.
-_PARALLEL_BYTES = 8 << 20
 
 
 def _pread(fd: int, length: int, offset: int) -> bytes:
@@ -225,21 +222,6 @@ class _Archive:
                 return record[length:]
         return _pread(self.fd, member.csize, self.data_offset(member))
 
-    def read_large(self, members: Sequence[fmt.Member]) -> list[bytes]:
-        """The values of ``members``, read, decompressed and checked on the I/O pool.
-
-        The caller holds the lock, so the file stays open while the pool reads it; the
-        reads, decompression and CRC checks of large values release the GIL.
-        """
-        where = repr(self.path)
-        for member in members:
-            self.data_offset(member)
-        return io_map(
-            lambda m: fmt.decompress(m, _pread(self.fd, m.csize, m.data_offset), where),
-            members,
-            min_items=2,
-        )
-
     # -- writing ----------------------------------------------------------------------
     def check_process(self) -> None:
         if os.getpid() != self.pid:
@@ -252,13 +234,8 @@ class _Archive:
         """Write one record per value after the last record and point the index at them."""
         method = self.compression
         timestamp = fmt.dos_timestamp()
-        # Compression and CRCs happen outside the lock, so other threads may read
-        # meanwhile; for large batches on the I/O pool (both release the GIL).
-        items = list(values.items())
-        if sum(len(v) for _, v in items) >= _PARALLEL_BYTES:
-            coded = io_map(lambda item: fmt.code(*item, method), items, min_items=2)
-        else:
-            coded = [fmt.code(key, value, method) for key, value in items]
+        # Compression and CRCs happen outside the lock, so other threads may read meanwhile.
+        coded = [fmt.code(key, value, method) for key, value in values.items()]
         with self.lock:
             self.refresh()
             self.check_process()
@@ -561,12 +538,9 @@ class ZipStore(Store):
             archive.refresh()
             index = archive.index
             found = {key: index[key] for key in keys if key in index}
-            members = list(found.values())
-            # Not on Windows: without pread, reads there share the file position.
-            if not _WINDOWS and sum(m.csize for m in members) >= _PARALLEL_BYTES:
-                return dict(zip(found, archive.read_large(members)))
-            raws = [archive.read(m) for m in members]
-        # Small values: decompressed outside the lock, so other threads can read meanwhile.
+            # One thread reads: parallel reads measured slower, competing with decoding.
+            raws = [archive.read(m) for m in found.values()]
+        # Decompressed and checked outside the lock, so other threads can read meanwhile.
         where = repr(self.path)
         return {key: fmt.decompress(m, raw, where) for (key, m), raw in zip(found.items(), raws)}
 
