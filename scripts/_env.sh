@@ -53,17 +53,29 @@ ensure_peers() {
 # in $PEERS/sysdbm, dbm.sqlite3 through Python 3.13 in $PEERS/py313dbm. Each gets the core
 # and the dbm plugin, editable, and pytest.
 ensure_sysdbm() {
-    local sudo="" py313
+    local sudo="" py313="" candidate log
     [ "$(id -u)" = 0 ] || sudo=sudo
-    if ! /usr/bin/python3 -c "import dbm.gnu, dbm.ndbm, ensurepip" 2>/dev/null; then
-        $sudo apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-gdbm python3-venv >/dev/null
+    if ! /usr/bin/python3 -c "import dbm.gnu, dbm.ndbm, ensurepip" >/dev/null 2>&1; then
+        log=$(mktemp)
+        if ! { $sudo apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-gdbm python3-venv; } >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            return 1
+        fi
+        rm -f "$log"
     fi
     if [ ! -x "$PEERS/sysdbm/bin/python" ]; then
         /usr/bin/python3 -m venv "$PEERS/sysdbm"
     fi
     quiet_pip "$PEERS/sysdbm/bin/python" -e . -e plugins/dbm pytest pytest-timeout
-    py313=$(command -v python3.13 || ls -d "$HOME"/.pyenv/versions/3.13*/bin/python 2>/dev/null | head -1 || true)
+    # As for 3.12 above: pyenv's shims answer `command -v` even when they cannot run.
+    for candidate in "$HOME"/.pyenv/versions/3.13*/bin/python python3.13; do
+        if "$candidate" -c "" >/dev/null 2>&1; then
+            py313=$candidate
+            break
+        fi
+    done
     if [ -n "$py313" ]; then
         if [ ! -x "$PEERS/py313dbm/bin/python" ]; then
             "$py313" -m venv "$PEERS/py313dbm"
