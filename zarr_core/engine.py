@@ -119,18 +119,7 @@ def read(
             if not exists:
                 _fill_region(buffer, proj.out_selection, array, fields)
     elif projections:
-        keys = _keys(array, projections)
-        stored = array._chunk_io.getitems(keys)
-        present = []
-        for i, key in enumerate(keys):
-            if key in stored:
-                present.append(i)
-            else:
-                _fill_region(buffer, projections[i].out_selection, array, fields)
-        if present:
-            _decode_into(
-                array, buffer, projections, keys, stored, present, indexer.drop_axes, fields
-            )
+        _read_chunks(array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields)
     result = buffer.reshape(indexer.shape)
     if out is None:
         return result
@@ -140,20 +129,21 @@ def read(
     return out
 
 
-def _decode_into(
+def _read_chunks(
     array: Array,
     buffer: np.ndarray,
     projections: list,
     keys: list[str],
-    stored: dict,
-    present: list[int],
     drop: tuple[int, ...],
     fields: Any,
 ) -> None:
-    """Decode the stored chunks and copy each one's selection into ``buffer``."""
+    """Fetch and decode the chunks and copy each one's selection into ``buffer``."""
 
-    def scatter(i: int, chunk: np.ndarray) -> None:
+    def place(i: int, chunk: np.ndarray | None) -> None:
         proj = projections[i]
+        if chunk is None:
+            _fill_region(buffer, proj.out_selection, array, fields)
+            return
         if fields is not None:
             chunk = chunk[fields]
         value = chunk[proj.chunk_selection]
@@ -161,16 +151,30 @@ def _decode_into(
             value = value.squeeze(axis=drop)
         buffer[proj.out_selection] = value
 
+    store = array._chunk_io
     pipeline = array._pipeline
-    if array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
-        # Large chunks: each worker decodes one chunk and copies it into place, so the
-        # copies (and the page faults of a fresh output buffer) run in parallel too.
-        parallel_map(lambda i: scatter(i, pipeline.decode(stored[keys[i]], keys[i])), present, True)
+    if len(keys) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+        # Large chunks: each worker fetches, decodes and places one chunk, so reading one
+        # chunk overlaps decoding another, and the copies (and the page faults of a fresh
+        # output buffer) run in parallel too. Per-chunk requests cost nothing next to
+        # megabytes of payload; small chunks below take the batched path instead.
+        def one(i: int) -> None:
+            data = store.getitems([keys[i]]).get(keys[i])
+            place(i, None if data is None else pipeline.decode(data, keys[i]))
+
+        parallel_map(one, range(len(keys)), True)
         return
-    # Small chunks: one batch call (a C batch API where the codecs have one), then copy.
-    decoded = pipeline.decode_batch([stored[keys[i]] for i in present], [keys[i] for i in present])
-    for i, chunk in zip(present, decoded):
-        scatter(i, chunk)
+    # Small chunks: one batched store call, one batch decode (a C batch API where the
+    # codecs have one), then the copies.
+    stored = store.getitems(keys)
+    present = [i for i, key in enumerate(keys) if key in stored]
+    for i, key in enumerate(keys):
+        if key not in stored:
+            place(i, None)
+    if present:
+        decoded = pipeline.decode_batch([stored[keys[i]] for i in present], [keys[i] for i in present])
+        for i, chunk in zip(present, decoded):
+            place(i, chunk)
 
 
 def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> None:
