@@ -310,12 +310,16 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
             array._chunk_io.delitems(delete)
     if chunks:
         pipeline = array._pipeline
-        if array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
-            # Large chunks: each worker lays out and compresses one whole chunk.
-            encoded = parallel_map(pipeline.encode, chunks, True)
+        if len(chunks) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+            # Large chunks: each worker lays out, compresses and stores one whole chunk,
+            # so writing one overlaps compressing the next (as reads do in _read_chunks).
+            parallel_map(
+                lambda kc: _store_encoded(array, {kc[0]: pipeline.encode(kc[1])}),
+                list(zip(keys, chunks)),
+                True,
+            )
         else:
-            encoded = pipeline.encode_batch(chunks)
-        _store_encoded(array, dict(zip(keys, encoded)))
+            _store_encoded(array, dict(zip(keys, pipeline.encode_batch(chunks))))
 
 
 def _store_encoded(array: Array, values: dict[str, Any]) -> None:

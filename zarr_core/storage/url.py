@@ -12,12 +12,13 @@ The first segment is the *root*: a plain path, a ``scheme://`` URL, an fsspec ch
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
 from zarr_core.errors import URLPipelineError
 
-__all__ = ["Segment", "parse_url", "split_scheme"]
+__all__ = ["Segment", "local_path", "parse_url", "split_scheme"]
 
 # At least two characters, so that a Windows drive ("C://") is not a scheme.
 _SCHEME_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
@@ -55,6 +56,65 @@ def split_scheme(url: str) -> tuple[str | None, str]:
     if match:
         return match.group(1).lower(), url[match.end() :]
     return None, url
+
+
+def local_path(
+    url: str, scheme: str, *, suffix: str = ".db", names: str = "database", bare: str | None = None
+) -> str:
+    """The local path that a ``scheme:///relative`` or ``scheme:////absolute`` URL names.
+
+    This is the form SQLAlchemy gives SQLite URLs, for stores over one local file or
+    directory: ``scheme://`` is followed by an empty host, so a third slash starts a
+    relative path (``sqlite:///data.db`` is ``data.db``) and a fourth an absolute one
+    (``sqlite:////abs/data.db`` is ``/abs/data.db``). Anything else is a plain path and
+    returned as it is. ``~`` is expanded; there is no percent-decoding.
+
+    Parameters
+    ----------
+    url : str
+        The URL or plain path a store's ``from_url`` was given.
+    scheme : str
+        The store's scheme, lower case (``"sqlite"``); matched case-insensitively.
+    suffix : str
+        The file suffix used in the error message's examples (``".db"``).
+    names : str
+        What the path names, for the error messages (``"database"``, ``"environment"``).
+    bare : str or None
+        What ``scheme://`` and ``scheme:///`` (no path) mean, e.g. ``":memory:"``;
+        ``None`` makes them an error.
+
+    Returns
+    -------
+    str
+        The path, ``~`` expanded, relative paths left relative.
+
+    Raises
+    ------
+    ValueError
+        If the URL names a host (``scheme://data.db``, two slashes) or no path at all.
+
+    Examples
+    --------
+    >>> local_path("sqlite:///data.db", "sqlite")
+    'data.db'
+    >>> local_path("sqlite:////abs/data.db", "sqlite")
+    '/abs/data.db'
+    >>> local_path("sqlite://", "sqlite", bare=":memory:")
+    ':memory:'
+    """
+    path = url
+    prefix = scheme + "://"
+    if url[: len(prefix)].lower() == prefix:
+        rest = url[len(prefix) :]
+        if not rest.startswith("/") and not (rest == "" and bare is not None):
+            raise ValueError(
+                f"{url!r} names a host; write {scheme}:///relative{suffix} or "
+                f"{scheme}:////abs/path{suffix}"
+            )
+        path = rest[1:] or bare or ""
+    if not path:
+        raise ValueError(f"{url!r} names no {names}")
+    return os.path.expanduser(path)
 
 
 def _root(url: str, text: str) -> Segment:

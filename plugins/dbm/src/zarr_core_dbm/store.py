@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 
 from zarr_core.storage.base import Store, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
+from zarr_core.storage.url import local_path
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 
@@ -443,14 +444,5 @@ class DBMStore(Store):
         ``"dbm.gnu"`` or an ``open`` function), ``write_lock`` and ``dimension_separator``.
         """
         cls._reject_options(storage_options, ("flag", "open", "write_lock", "dimension_separator"))
-        path = url
-        if url[:6].lower() == "dbm://":
-            rest = url[6:]
-            if not rest.startswith("/"):
-                raise ValueError(
-                    f"{url!r} names a host; write dbm:///relative.db or dbm:////abs/path.db"
-                )
-            path = rest[1:]
-        if not path:
-            raise ValueError(f"{url!r} names no database")
-        return cls(os.path.expanduser(path), read_only=mode_is_read_only(mode), **storage_options)
+        path = local_path(url, "dbm")
+        return cls(path, read_only=mode_is_read_only(mode), **storage_options)

@@ -48,6 +48,7 @@ import lmdb
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only, slice_range
 from zarr_core.storage.keys import validate_key
+from zarr_core.storage.url import local_path
 
 __all__ = ["LMDBStore"]
 
@@ -558,14 +559,5 @@ class LMDBStore(Store):
         the arguments of :func:`lmdb.open`.
         """
         cls._reject_options(storage_options, ("buffers", "dimension_separator", *_OPTIONS))
-        path = url
-        if url[:7].lower() == "lmdb://":
-            rest = url[7:]
-            if not rest.startswith("/"):
-                raise ValueError(
-                    f"{url!r} names a host; write lmdb:///relative.lmdb or lmdb:////abs/path.lmdb"
-                )
-            path = rest[1:]
-        if not path:
-            raise ValueError(f"{url!r} names no environment")
-        return cls(os.path.expanduser(path), read_only=mode_is_read_only(mode), **storage_options)
+        path = local_path(url, "lmdb", suffix=".lmdb", names="environment")
+        return cls(path, read_only=mode_is_read_only(mode), **storage_options)

@@ -39,6 +39,7 @@ from typing import Any
 
 from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
+from zarr_core.storage.url import local_path
 
 __all__ = ["SQLiteStore"]
 
@@ -499,14 +500,4 @@ class SQLiteStore(Store):
         cls._reject_options(
             storage_options, ("dimension_separator", "timeout", "cached_statements")
         )
-        path = url
-        if url[:9].lower() == "sqlite://":
-            rest = url[9:]
-            if rest and not rest.startswith("/"):
-                raise ValueError(
-                    f"{url!r} names a host; write sqlite:///relative.db or sqlite:////abs/path.db"
-                )
-            path = rest[1:] or _MEMORY
-        if not path:
-            raise ValueError(f"{url!r} names no database")
-        return cls(os.path.expanduser(path), mode=mode, **storage_options)
+        return cls(local_path(url, "sqlite", bare=_MEMORY), mode=mode, **storage_options)
