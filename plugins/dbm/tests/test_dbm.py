@@ -15,7 +15,6 @@ import pickle
 import subprocess
 import sys
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -23,10 +22,10 @@ import zarr_core_dbm.plugin
 from zarr_core_dbm import DBMStore, available_implementations
 from zarr_core_dbm import store as store_module
 
-import zarr_core
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.end_to_end import LocalStorePluginTests
 
 AVAILABLE = [name for name, why in available_implementations().items() if why is None]
 
@@ -243,70 +242,31 @@ def test_a_forked_child_opens_its_own_handle(tmp_path):
     store.close()
 
 
-# -- opening through zarr-core -----------------------------------------------------------------------
-@pytest.fixture
-def registered(plugin_registry):
-    plugin_registry.register(zarr_core_dbm.plugin, name="dbm", distribution="zarr-core-dbm")
-    return plugin_registry
+# -- opening through zarr-core (zarr-core's kit) -------------------------------------------------------
+class TestThroughZarrCore(LocalStorePluginTests):
+    store_class = DBMStore
+    plugin = zarr_core_dbm.plugin
+    scheme = "dbm"
+    distribution = "zarr-core-dbm"
+    in_zarr_core_storage = True
+    group_url = "dbm:///x.db"
+    array_url = "dbm:///y.db"
 
+    @pytest.fixture(params=AVAILABLE)
+    def storage_options(self, request):
+        return {"open": request.param}
 
-def test_urls(registered, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    relative = open_store("dbm:///rel.db")
-    assert isinstance(relative, DBMStore) and relative.path == str(tmp_path / "rel.db")
-    # tmp_path is absolute, so this is dbm:////tmp/...: four slashes.
-    assert open_store(f"dbm:///{tmp_path}/abs.db").path == str(tmp_path / "abs.db")
-    assert open_store("dbm:///rel.db", mode="r").read_only
-    opts = {"open": "dbm.dumb", "dimension_separator": "/", "write_lock": False}
-    opened = open_store("dbm:///d.db", storage_options=opts)
-    assert (opened.implementation, opened.dimension_separator, opened.write_lock) == (
-        "dbm.dumb",
-        "/",
-        False,
-    )
-    with pytest.raises(StorageOptionsError, match="timeout"):
-        open_store("dbm:///x.db", storage_options={"timeout": 1})
-    with pytest.raises(ValueError, match="names a host"):
-        open_store("dbm://rel.db")
-
-
-def test_entry_point_is_installed():
-    zarr_core.plugins.refresh()
-    stage = zarr_core.which("dbm:///x.db")["stages"][0]
-    assert (stage["distribution"], stage["target"]) == (
-        "zarr-core-dbm",
-        "zarr_core_dbm.store:DBMStore",
-    )
-    listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
-    assert listed["zarr-core-dbm"].schemes == ["dbm"]
-    assert zarr_core.storage.DBMStore is DBMStore
-
-
-@pytest.mark.parametrize("zarr_format", [2, 3])
-def test_groups_and_arrays_end_to_end(tmp_path, monkeypatch, impl, zarr_format):
-    monkeypatch.chdir(tmp_path)
-    options = {"open": impl}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        root = zarr_core.open(
-            "dbm:///x.db", mode="w", zarr_format=zarr_format, storage_options=options
+    def test_urls(self, registered, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        opts = {"open": "dbm.dumb", "dimension_separator": "/", "write_lock": False}
+        opened = open_store("dbm:///d.db", storage_options=opts)
+        assert (opened.implementation, opened.dimension_separator, opened.write_lock) == (
+            "dbm.dumb",
+            "/",
+            False,
         )
-    assert isinstance(root.store, DBMStore)
-    root.attrs["title"] = "end to end"
-    z = root.zeros("a/b", shape=(100, 60), chunks=(10, 7), dtype="f8")
-    z[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    z.attrs["units"] = "K"
-    root.store.close()
-
-    again = zarr_core.open("dbm:///x.db", mode="r", storage_options=options)
-    assert again.zarr_format == zarr_format and again.attrs["title"] == "end to end"
-    expected = np.zeros((100, 60))
-    expected[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    np.testing.assert_array_equal(again["a/b"][...], expected)
-    assert again["a/b"].attrs["units"] == "K"
-    with pytest.raises(ReadOnlyError):
-        again["a/b"][0, 0] = 1
-    again.store.close()
+        with pytest.raises(StorageOptionsError, match="timeout"):
+            open_store("dbm:///x.db", storage_options={"timeout": 1})
 
 
 def test_a_dropped_store_releases_its_handle(tmp_path, impl):

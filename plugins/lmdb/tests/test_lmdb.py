@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import subprocess
 import sys
 import threading
-import warnings
 
 import lmdb
 import numpy as np
@@ -17,10 +15,11 @@ import zarr_core_lmdb.plugin
 from zarr_core_lmdb import LMDBStore
 from zarr_core_lmdb import store as store_module
 
-import zarr_core
 from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.end_to_end import LocalStorePluginTests
+from zarr_core.testing.processes import SeveralProcessesTests
 
 
 # -- the conformance kit ----------------------------------------------------------------
@@ -220,71 +219,33 @@ def test_eq_hash_repr(tmp_path):
     assert "read-only" in repr(LMDBStore(tmp_path / "x.lmdb", read_only=True))
 
 
-# -- processes ----------------------------------------------------------------------------------
-def _write_keys(store: LMDBStore, worker: int, n: int) -> None:
-    for i in range(n):
-        if i % 2:
-            store[f"p{worker}/{i}"] = f"{worker}:{i}".encode()
-        else:
-            store.setitems({f"p{worker}/{i}": f"{worker}:{i}".encode(), f"p{worker}/b{i}": b""})
-    store.close()
+# -- several processes, and opening through zarr-core (zarr-core's kits) --------------------------
+class TestSeveralProcesses(SeveralProcessesTests):
+    def make_store(self, tmp_path):
+        return LMDBStore(tmp_path / "x.lmdb", map_size=1 << 20)  # small: children grow it
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_several_processes_write_distinct_keys(tmp_path, method):
-    store = LMDBStore(tmp_path / "x.lmdb", map_size=1 << 20)  # small: children grow it
-    store["before"] = b"1"  # the parent has the environment open when it forks
-    ctx = multiprocessing.get_context(method)
-    procs = [ctx.Process(target=_write_keys, args=(store, w, 60)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0] * 4
-    assert len(store) == 1 + 4 * 90
-    for w in range(4):
-        for i in range(60):
-            assert store[f"p{w}/{i}"] == f"{w}:{i}".encode()
-    store["after"] = b"2"  # and the parent's environment still works
+class TestThroughZarrCore(LocalStorePluginTests):
+    store_class = LMDBStore
+    plugin = zarr_core_lmdb.plugin
+    scheme = "lmdb"
+    distribution = "zarr-core-lmdb"
+    suffix_path = "x.mdb"
+    in_zarr_core_storage = True
+    group_url = "x.lmdb"
+    array_url, array_read_url = "lmdb:///y.mdb", "y.mdb"
+    url_suffix = ""
 
-
-# -- opening through zarr-core -----------------------------------------------------------------------
-@pytest.fixture
-def registered(plugin_registry):
-    plugin_registry.register(zarr_core_lmdb.plugin, name="lmdb", distribution="zarr-core-lmdb")
-    return plugin_registry
-
-
-def test_urls_and_suffixes(registered, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    relative = open_store("lmdb:///rel")
-    assert isinstance(relative, LMDBStore) and relative.path == str(tmp_path / "rel")
-    # tmp_path is absolute, so this is lmdb:////tmp/...: four slashes.
-    assert open_store(f"lmdb:///{tmp_path}/abs").path == str(tmp_path / "abs")
-    for name in ("a.lmdb", "b.MDB"):
-        assert isinstance(open_store(name), LMDBStore)
-        assert open_store(str(tmp_path / name)).path == str(tmp_path / name)
-    assert open_store("lmdb:///rel", mode="r").read_only
-    opts = {"dimension_separator": "/", "buffers": False, "map_size": 1 << 24}
-    opened = open_store("c.lmdb", storage_options=opts)
-    assert (opened.dimension_separator, opened.buffers) == ("/", False)
-    with pytest.raises(StorageOptionsError, match="timeout"):
-        open_store("x.lmdb", storage_options={"timeout": 1})
-    with pytest.raises(ValueError, match="names a host"):
-        open_store("lmdb://rel")
-
-
-def test_entry_point_is_installed():
-    zarr_core.plugins.refresh()
-    stage = zarr_core.which("lmdb:///x")["stages"][0]
-    assert (stage["distribution"], stage["target"]) == (
-        "zarr-core-lmdb",
-        "zarr_core_lmdb.store:LMDBStore",
-    )
-    assert zarr_core.which("x.mdb")["stages"][0]["distribution"] == "zarr-core-lmdb"
-    listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
-    assert listed["zarr-core-lmdb"].schemes == ["lmdb"]
-    assert zarr_core.storage.LMDBStore is LMDBStore
+    def test_urls_and_suffixes(self, registered, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        for name in ("a.lmdb", "b.MDB"):
+            assert isinstance(open_store(name), LMDBStore)
+            assert open_store(str(tmp_path / name)).path == str(tmp_path / name)
+        opts = {"dimension_separator": "/", "buffers": False, "map_size": 1 << 24}
+        opened = open_store("c.lmdb", storage_options=opts)
+        assert (opened.dimension_separator, opened.buffers) == ("/", False)
+        with pytest.raises(StorageOptionsError, match="timeout"):
+            open_store("x.lmdb", storage_options={"timeout": 1})
 
 
 def test_plugin_module_does_not_import_lmdb():
@@ -293,36 +254,7 @@ def test_plugin_module_does_not_import_lmdb():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("zarr_format", [2, 3])
-def test_groups_and_arrays_end_to_end(tmp_path, monkeypatch, zarr_format):
-    monkeypatch.chdir(tmp_path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        root = zarr_core.open("x.lmdb", mode="w", zarr_format=zarr_format)
-    assert isinstance(root.store, LMDBStore)
-    root.attrs["title"] = "end to end"
-    z = root.zeros("a/b", shape=(100, 60), chunks=(10, 7), dtype="f8")
-    z[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    z.attrs["units"] = "K"
-    arr = zarr_core.open(
-        "lmdb:///y.mdb", mode="w", shape=(1000,), chunks=(64,), dtype="i2", zarr_format=zarr_format
-    )
-    arr[:] = np.arange(1000) - 500
-    root.store.close()
-    arr.store.close()
-
-    again = zarr_core.open("x.lmdb", mode="r")
-    assert again.zarr_format == zarr_format and again.attrs["title"] == "end to end"
-    expected = np.zeros((100, 60))
-    expected[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    np.testing.assert_array_equal(again["a/b"][...], expected)
-    assert again["a/b"].attrs["units"] == "K"
-    assert list(again.group_keys()) == ["a"]
-    np.testing.assert_array_equal(zarr_core.open("y.mdb")[:], np.arange(1000) - 500)
-    with pytest.raises(ReadOnlyError):
-        again["a/b"][0, 0] = 1
-
-
+# -- failures and forks ------------------------------------------------------------------------------
 def test_lmdb_errors_other_than_a_full_map_propagate(tmp_path):
     store = LMDBStore(tmp_path / "x.lmdb")
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import sqlite3
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -15,10 +13,11 @@ import zarr_core_sqlite.plugin
 from zarr_core_sqlite import SQLiteStore
 from zarr_core_sqlite import store as store_module
 
-import zarr_core
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.end_to_end import LocalStorePluginTests
+from zarr_core.testing.processes import SeveralProcessesTests
 
 
 # -- the conformance kit ----------------------------------------------------------------
@@ -232,7 +231,7 @@ def test_eq_hash_repr(tmp_path):
     assert "read-only" in repr(SQLiteStore(tmp_path / "x.sqlite", mode="r"))
 
 
-# -- threads and processes ------------------------------------------------------------------------
+# -- threads and forks ------------------------------------------------------------------------
 def test_threads_have_their_own_connections_and_close_closes_all(tmp_path):
     store = SQLiteStore(tmp_path / "x.sqlite")
     seen = []
@@ -253,32 +252,6 @@ def test_threads_have_their_own_connections_and_close_closes_all(tmp_path):
     for conn in seen:
         with pytest.raises(sqlite3.ProgrammingError):
             conn.execute("SELECT 1")
-
-
-def _write_keys(store: SQLiteStore, worker: int, n: int) -> None:
-    for i in range(n):
-        if i % 2:
-            store[f"p{worker}/{i}"] = f"{worker}:{i}".encode()
-        else:
-            store.setitems({f"p{worker}/{i}": f"{worker}:{i}".encode(), f"p{worker}/b{i}": b""})
-
-
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_several_processes_write_distinct_keys(tmp_path, method):
-    store = SQLiteStore(tmp_path / "x.sqlite")
-    store["before"] = b"1"  # the parent has a connection open when it forks
-    ctx = multiprocessing.get_context(method)
-    procs = [ctx.Process(target=_write_keys, args=(store, w, 60)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert [p.exitcode for p in procs] == [0] * 4
-    assert len(store) == 1 + 4 * 90
-    for w in range(4):
-        for i in range(60):
-            assert store[f"p{w}/{i}"] == f"{w}:{i}".encode()
-    store["after"] = b"2"  # and the parent's connection still works
 
 
 def test_a_forked_child_neither_uses_nor_waits_for_the_parents_connections(tmp_path):
@@ -307,74 +280,31 @@ def test_a_forked_child_neither_uses_nor_waits_for_the_parents_connections(tmp_p
     assert store["child"] == b"2" and store._connection() is parent_conn
 
 
-# -- opening through zarr-core -----------------------------------------------------------------------
-@pytest.fixture
-def registered(plugin_registry):
-    plugin_registry.register(
-        zarr_core_sqlite.plugin, name="sqlite", distribution="zarr-core-sqlite"
-    )
-    return plugin_registry
+# -- several processes, and opening through zarr-core (zarr-core's kits) --------------------------
+class TestSeveralProcesses(SeveralProcessesTests):
+    def make_store(self, tmp_path):
+        return SQLiteStore(tmp_path / "x.sqlite")
 
 
-def test_urls_and_suffixes(registered, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    relative = open_store("sqlite:///rel.db")
-    assert isinstance(relative, SQLiteStore) and relative.path == str(tmp_path / "rel.db")
-    # tmp_path is absolute, so this is sqlite:////tmp/...: four slashes.
-    assert open_store(f"sqlite:///{tmp_path}/abs.db").path == str(tmp_path / "abs.db")
-    assert open_store("sqlite:///sub/../rel.db") == relative
-    for name in ("a.sqlite", "b.SQLITE3", "c.sqldb"):
-        assert isinstance(open_store(name), SQLiteStore)
-        assert open_store(str(tmp_path / name)).path == str(tmp_path / name)
-    assert open_store("sqlite://").in_memory
-    assert open_store("sqlite:///:memory:").in_memory
-    assert open_store("sqlite:///rel.db", mode="r").read_only
-    opts = {"dimension_separator": "/", "timeout": 2}
-    assert open_store("x.sqlite", storage_options=opts).dimension_separator == "/"
-    with pytest.raises(StorageOptionsError, match="uri"):
-        open_store("x.sqlite", storage_options={"uri": True})
-    with pytest.raises(ValueError, match="names a host"):
-        open_store("sqlite://rel.db")
+class TestThroughZarrCore(LocalStorePluginTests):
+    store_class = SQLiteStore
+    plugin = zarr_core_sqlite.plugin
+    scheme = "sqlite"
+    distribution = "zarr-core-sqlite"
+    suffix_path = "x.sqlite3"
+    in_zarr_core_storage = True
+    group_url = "sqlite:///x.db"
+    array_url = "sqlite:///y.db"
 
-
-def test_entry_point_is_installed():
-    zarr_core.plugins.refresh()
-    stage = zarr_core.which("sqlite:///x.db")["stages"][0]
-    assert (stage["distribution"], stage["target"]) == (
-        "zarr-core-sqlite",
-        "zarr_core_sqlite.store:SQLiteStore",
-    )
-    assert zarr_core.which("x.sqlite3")["stages"][0]["distribution"] == "zarr-core-sqlite"
-    listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
-    assert listed["zarr-core-sqlite"].schemes == ["sqlite"]
-    assert zarr_core.storage.SQLiteStore is SQLiteStore
-
-
-@pytest.mark.parametrize("zarr_format", [2, 3])
-def test_groups_and_arrays_end_to_end(tmp_path, monkeypatch, zarr_format):
-    monkeypatch.chdir(tmp_path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        root = zarr_core.open("sqlite:///x.db", mode="w", zarr_format=zarr_format)
-    assert isinstance(root.store, SQLiteStore)
-    root.attrs["title"] = "end to end"
-    z = root.zeros("a/b", shape=(100, 60), chunks=(10, 7), dtype="f8")
-    z[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    z.attrs["units"] = "K"
-    arr = zarr_core.open(
-        "sqlite:///y.db", mode="w", shape=(1000,), chunks=(64,), dtype="i2", zarr_format=zarr_format
-    )
-    arr[:] = np.arange(1000) - 500
-    root.store.close()
-    arr.store.close()
-
-    again = zarr_core.open("sqlite:///x.db", mode="r")
-    assert again.zarr_format == zarr_format and again.attrs["title"] == "end to end"
-    expected = np.zeros((100, 60))
-    expected[:55, 3:] = np.arange(55 * 57).reshape(55, 57)
-    np.testing.assert_array_equal(again["a/b"][...], expected)
-    assert again["a/b"].attrs["units"] == "K"
-    assert list(again.group_keys()) == ["a"]
-    np.testing.assert_array_equal(zarr_core.open("sqlite:///y.db")[:], np.arange(1000) - 500)
-    with pytest.raises(ReadOnlyError):
-        again["a/b"][0, 0] = 1
+    def test_urls_and_suffixes(self, registered, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        assert open_store("sqlite:///sub/../rel.db") == open_store("sqlite:///rel.db")
+        for name in ("a.sqlite", "b.SQLITE3", "c.sqldb"):
+            assert isinstance(open_store(name), SQLiteStore)
+            assert open_store(str(tmp_path / name)).path == str(tmp_path / name)
+        assert open_store("sqlite://").in_memory
+        assert open_store("sqlite:///:memory:").in_memory
+        opts = {"dimension_separator": "/", "timeout": 2}
+        assert open_store("x.sqlite", storage_options=opts).dimension_separator == "/"
+        with pytest.raises(StorageOptionsError, match="uri"):
+            open_store("x.sqlite", storage_options={"uri": True})
