@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
 from zarr_core.storage.keys import validate_key
 
-__all__ = ["Store", "ByteRange", "slice_range", "as_bytes"]
+__all__ = ["Store", "PathStore", "ByteRange", "slice_range", "as_bytes"]
 
 ByteRange = tuple[int, int | None]
 
@@ -278,6 +278,29 @@ class Store(MutableMapping[str, bytes]):
                 f"{cls.__name__} does not accept the storage_options {unknown}"
                 + (f"; it accepts {sorted(allowed)}" if allowed else "")
             )
+
+
+class PathStore(Store):
+    """Base class of stores over one local file or directory, named by :attr:`path`.
+
+    Its ``repr`` names the path (and read-only mode), and a pickle carries what reopens
+    the data rather than the data: subclasses define ``__getstate__`` to return keyword
+    arguments of their constructor (the path, the options), and unpickling calls
+    ``__init__`` with them. Their ``from_url`` usually reads ``scheme:///relative`` and
+    ``scheme:////absolute`` URLs with :func:`zarr_core.storage.url.local_path`.
+    """
+
+    #: The file or directory, absolute.
+    path: str
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __getstate__")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
 
 def _dir_prefix(path: str) -> str:

@@ -17,13 +17,13 @@ calling ``make_store`` again. Every test starts from an empty store.
 from __future__ import annotations
 
 import pickle
-import threading
 from typing import Any
 
 import pytest
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import Store
+from zarr_core.testing.concurrency import run_in_threads
 
 __all__ = ["StoreTests", "HOSTILE_KEYS"]
 
@@ -337,21 +337,11 @@ class StoreTests:
         again.close()
 
     def test_concurrent_writers(self, store):
-        errors: list[BaseException] = []
-
         def write(worker: int) -> None:
-            try:
-                for i in range(25):
-                    store[f"t{worker}/{i}"] = f"{worker}-{i}".encode()
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for i in range(25):
+                store[f"t{worker}/{i}"] = f"{worker}-{i}".encode()
 
-        threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        run_in_threads(write, 8)
         assert len(store) == 200
         for w in range(8):
             for i in range(25):

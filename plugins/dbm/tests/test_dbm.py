@@ -14,7 +14,6 @@ import os
 import pickle
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from zarr_core_dbm import store as store_module
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.concurrency import run_in_threads
 from zarr_core.testing.end_to_end import LocalStorePluginTests
 
 AVAILABLE = [name for name, why in available_implementations().items() if why is None]
@@ -193,23 +193,14 @@ def test_flags(tmp_path, impl):
 def test_threads_share_one_database(tmp_path, impl):
     # dbm.sqlite3 objects refuse other threads; the store drives them from its own.
     store = DBMStore(tmp_path / "x.db", open=impl)
-    errors: list[BaseException] = []
 
     def work(worker: int) -> None:
-        try:
-            for i in range(30):
-                store.setitems({f"t{worker}/{i}": bytes([worker]) * (i + 1)})
-                assert store[f"t{worker}/{i}"] == bytes([worker]) * (i + 1)
-                store.delitems([f"t{worker}/{i - 1}"] if i % 3 == 0 and i else [])
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(30):
+            store.setitems({f"t{worker}/{i}": bytes([worker]) * (i + 1)})
+            assert store[f"t{worker}/{i}"] == bytes([worker]) * (i + 1)
+            store.delitems([f"t{worker}/{i - 1}"] if i % 3 == 0 and i else [])
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_in_threads(work, 4)
     assert len(store) == 4 * (30 - 9)
     store.close()
 

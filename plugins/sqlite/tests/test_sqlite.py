@@ -16,8 +16,8 @@ from zarr_core_sqlite import store as store_module
 from zarr_core.errors import ReadOnlyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.concurrency import SeveralProcessesTests
 from zarr_core.testing.end_to_end import LocalStorePluginTests
-from zarr_core.testing.processes import SeveralProcessesTests
 
 
 # -- the conformance kit ----------------------------------------------------------------

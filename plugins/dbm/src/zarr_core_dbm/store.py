@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
-from zarr_core.storage.base import Store, as_bytes, mode_is_read_only
+from zarr_core.storage.base import PathStore, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
 from zarr_core.storage.url import local_path
 
@@ -214,7 +214,7 @@ def _release(handle: _Handle) -> None:
         handle.close()
 
 
-class DBMStore(Store):
+class DBMStore(PathStore):
     """A store over a DBM-style database file.
 
     Parameters
@@ -427,12 +427,6 @@ class DBMStore(Store):
             "read_only": self.read_only,
             **self.open_kwargs,
         }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def __repr__(self) -> str:
-        return f"<DBMStore {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
     @classmethod
     def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> DBMStore:

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 import lmdb
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
-from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only, slice_range
+from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only, slice_range
 from zarr_core.storage.keys import validate_key
 from zarr_core.storage.url import local_path
 
@@ -213,7 +213,7 @@ def _dir_prefix(path: str) -> str:
     return validate_key(path) + "/" if path else ""
 
 
-class LMDBStore(Store):
+class LMDBStore(PathStore):
     """A store over an LMDB environment.
 
     Parameters
@@ -542,12 +542,6 @@ class LMDBStore(Store):
             "read_only": self.read_only,
             **self.lmdb_kwargs,
         }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def __repr__(self) -> str:
-        return f"<LMDBStore {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
     @classmethod
     def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> LMDBStore:

@@ -41,7 +41,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from zarr_core.codecs import ChunkSpec, CodecPipeline
-from zarr_core.pools import parallel_map
 from zarr_core.codecs.base import (
     PARALLEL_MIN_BYTES,
     ArrayBytesCodec,
@@ -60,6 +59,7 @@ from zarr_core.indexing import (
     expand_for_write,
     is_total_slice,
 )
+from zarr_core.pools import parallel_map
 from zarr_core.storage import Store
 from zarr_core_sharding._layout import EMPTY, RangePlan, block_view, grid_coords, grid_ids
 

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
+from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only
 from zarr_core.storage.keys import validate_key
 from zarr_core.storage.url import local_path
 
@@ -116,7 +116,7 @@ def _dir_prefix(path: str) -> str:
     return validate_key(path) + "/" if path else ""
 
 
-class SQLiteStore(Store):
+class SQLiteStore(PathStore):
     """A store over a SQLite database file, one row per key.
 
     Parameters
@@ -481,12 +481,6 @@ class SQLiteStore(Store):
             "read_only": self.read_only,
             **self.connect_kwargs,
         }
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def __repr__(self) -> str:
-        return f"<SQLiteStore {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
     @classmethod
     def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> SQLiteStore:
