@@ -51,3 +51,20 @@ class TestKV(StoreTests):
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) > 30 and "failed" not in outcomes, result.stdout.str()
+
+
+def test_run_in_threads_runs_every_worker_and_reraises():
+    from zarr_core.testing.concurrency import run_in_threads
+
+    seen = []
+    run_in_threads(seen.append, 5)
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+
+    def fail_in_two(worker: int) -> None:
+        seen.append(worker)
+        assert worker != 2, "worker 2 failed"
+
+    seen.clear()
+    with pytest.raises(AssertionError, match="worker 2 failed"):
+        run_in_threads(fail_in_two, 4)
+    assert sorted(seen) == [0, 1, 2, 3]  # the others ran to the end

@@ -11,7 +11,7 @@ from zarr_core.plugins import StoreSpec, hookimpl
 from zarr_core.storage import MemoryStore, PrefixStore, open_store, resolve
 from zarr_core.storage.keys import normalize_path
 from zarr_core.storage.resolve import plan
-from zarr_core.storage.url import parse_url, split_scheme
+from zarr_core.storage.url import local_path, parse_url, split_scheme
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,38 @@ def test_parse_errors_name_the_segment(url, segment, reason):
 def test_split_scheme():
     assert split_scheme("redis://h:1/0") == ("redis", "h:1/0")
     assert split_scheme("/abs/path") == (None, "/abs/path")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("x/data.db", "x/data.db"),
+        ("db:///data.db", "data.db"),
+        ("DB:///data.db", "data.db"),
+        ("db:////abs/data.db", "/abs/data.db"),
+        ("db:///~/data.db", os.path.expanduser("~/data.db")),
+        ("other:///data.db", "other:///data.db"),  # another scheme is a plain path
+    ],
+)
+def test_local_path(url, expected):
+    assert local_path(url, "db") == expected
+
+
+def test_local_path_errors_and_bare_urls():
+    with pytest.raises(
+        ValueError, match=r"names a host; write db:///relative\.x or db:////abs/path\.x"
+    ):
+        local_path("db://data.db", "db", suffix=".x")
+    with pytest.raises(ValueError, match="names a host"):
+        local_path("db://", "db")
+    with pytest.raises(ValueError, match="names no environment"):
+        local_path("db:///", "db", names="environment")
+    with pytest.raises(ValueError, match="names no database"):
+        local_path("", "db")
+    assert local_path("db://", "db", bare=":memory:") == ":memory:"
+    assert local_path("db:///", "db", bare=":memory:") == ":memory:"
+    with pytest.raises(ValueError, match="names a host"):
+        local_path("db://data.db", "db", bare=":memory:")
 
 
 def test_format_adapters_pin_format_and_path():

@@ -203,13 +203,19 @@ class Store(MutableMapping[str, bytes]):
                 return len(values[path])
         return sum(len(v) for v in self.getitems(self.list_prefix(_dir_prefix(path))).values())
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        """Move the key ``src_path``, or every key under it, to ``dst_path``."""
+    def _check_rename(self, src_path: str, dst_path: str) -> tuple[str, str]:
+        """``(src, dst)`` of a rename, checked: valid keys, a writable store, ``dst`` not
+        ``src`` or under it (``ValueError``). Backends overriding :meth:`rename` start here."""
         src = validate_key(src_path.strip("/"))
         dst = validate_key(dst_path.strip("/"))
         self._check_writable(dst)
         if dst == src or dst.startswith(src + "/"):
             raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+        return src, dst
+
+    def rename(self, src_path: str, dst_path: str) -> None:
+        """Move the key ``src_path``, or every key under it, to ``dst_path``."""
+        src, dst = self._check_rename(src_path, dst_path)
         moved = self.getitems([src])
         for key in self.list_prefix(src + "/"):
             moved.setdefault(key, None)  # type: ignore[arg-type]

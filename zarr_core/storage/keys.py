@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zarr_core.errors import InvalidKeyError
 
-__all__ = ["validate_key", "normalize_path", "join_path"]
+__all__ = ["validate_key", "dir_prefix", "normalize_path", "join_path"]
 
 
 def validate_key(key: object) -> str:
@@ -37,6 +37,17 @@ def validate_key(key: object) -> str:
         if "/./" in wrapped or "/../" in wrapped:
             raise InvalidKeyError(key, "'.' and '..' segments are not allowed")
     return key
+
+
+def dir_prefix(path: str) -> str:
+    """The prefix of every key under the directory ``path``, for listing by prefix.
+
+    ``"a/b"`` and ``"/a/b/"`` give ``"a/b/"``, the root (``""`` or ``"/"``) gives ``""``;
+    ``path`` without its surrounding slashes must be a valid key (see
+    :func:`validate_key`), so a backend never matches ``"../"`` literally.
+    """
+    path = path.strip("/")
+    return validate_key(path) + "/" if path else ""
 
 
 def normalize_path(path: str | bytes | None) -> str:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from zarr_core.testing.compat import peer_python
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 
@@ -28,12 +30,7 @@ ENVIRONMENTS = {
 
 @pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
 def test_the_dbm_tests_pass_under_another_interpreter(name, tmp_path):
-    python = REPO / os.environ.get("ZARR_CORE_PEERS", ".peers") / name / "bin" / "python"
-    if not python.exists():
-        pytest.fail(
-            f"{python} is missing; `bash scripts/test.sh` creates it (ensure_sysdbm)",
-            pytrace=False,
-        )
+    python = peer_python(name, REPO, hint="`bash scripts/test.sh` creates it (ensure_sysdbm)")
     wanted = ENVIRONMENTS[name]
     report = tmp_path / "report.xml"
     proc = subprocess.run(

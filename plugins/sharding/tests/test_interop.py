@@ -26,6 +26,7 @@ import pytest
 from zarr_core_sharding import convert_to_sharding_indexed
 
 import zarr_core
+from zarr_core.testing.compat import peer_python
 
 pytestmark = pytest.mark.interop
 
@@ -169,15 +170,9 @@ def core_write(case: Case, path: Path) -> None:
     z[sel] = case.data[sel]
 
 
-def peer_python(env: str) -> Path:
-    python = REPO / os.environ.get("ZARR_CORE_PEERS", ".peers") / env / "bin" / "python"
-    if not python.exists():
-        pytest.fail(
-            f"peer interpreter {python} is missing; create the peer environments with "
-            "`bash scripts/test.sh` (it runs ensure_peers)",
-            pytrace=False,
-        )
-    return python
+def peer(env: str) -> Path:
+    hint = "create the peer environments with `bash scripts/test.sh` (it runs ensure_peers)"
+    return peer_python(env, REPO, hint=hint)
 
 
 def run_peer(python: Path, root: Path, name: str, entries: list[dict], **env: str) -> str:
@@ -234,7 +229,7 @@ class Exchange:
 
 @pytest.fixture(scope="module")
 def exchange(tmp_path_factory) -> Exchange:
-    zp3, zp2 = peer_python("zp3"), peer_python("zp2")
+    zp3, zp2 = peer("zp3"), peer("zp2")
     root = tmp_path_factory.mktemp("sharding-interop")
     # 1. zarr-python 2.18 writes draft-layout arrays; zarr-core converts them.
     drafts = []

@@ -8,10 +8,11 @@ below its directory, and copying them would let the two drift apart.
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
+
+from zarr_core.testing.compat import peer_python
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -32,14 +33,8 @@ s3_bucket = _core.s3_bucket
 
 
 def _peer(name: str) -> Path:
-    python = REPO / os.environ.get("ZARR_CORE_PEERS", ".peers") / name / "bin" / "python"
-    if not python.exists():
-        # A skipped compatibility test checked nothing: fail and say how to get the peer.
-        pytest.fail(
-            f"peer interpreter {python} is missing; create it with `bash bench/setup.sh`",
-            pytrace=False,
-        )
-    return python
+    # A skipped compatibility test checked nothing: this fails and says how to get the peer.
+    return peer_python(name, REPO, hint="create it with `bash bench/setup.sh`")
 
 
 @pytest.fixture(scope="session")

@@ -206,16 +206,16 @@ def test_listing_and_sizes_come_from_the_directory(tmp_path):
 
 def test_modes(tmp_path):
     path = tmp_path / "data.zip"
-    with pytest.raises(FileNotFoundError):
-        ZipStore(path, mode="r")
-    with pytest.raises(FileNotFoundError):
-        ZipStore(path, mode="r+")
+
+    def refused(error: type[Exception], *modes: str) -> None:
+        for mode in modes:
+            with pytest.raises(error):
+                ZipStore(path, mode=mode)
+
+    refused(FileNotFoundError, "r", "r+")
     with ZipStore(path, mode="x") as store:
         store["a"] = b"1"
-    with pytest.raises(FileExistsError):
-        ZipStore(path, mode="x")
-    with pytest.raises(FileExistsError):
-        ZipStore(path, mode="w-")
+    refused(FileExistsError, "x", "w-")
     with ZipStore(path, mode="r+") as store:
         store["b"] = b"2"
     with ZipStore(path, mode="r") as store:
@@ -392,34 +392,25 @@ def test_zip64_member_count(tmp_path):
 def test_zip64_offsets_and_sizes_round_trip_through_the_directory():
     """Offsets and sizes past 2 GiB, without writing gigabytes."""
     big = 5 << 30
-    member = fmt.Member(
-        "far/away",
-        b"far/away",
-        version_made=0x314,
-        version_needed=20,
-        flags=0,
-        method=0,
-        dos_time=0,
-        dos_date=0x21,
-        crc=0,
-        csize=big,
-        usize=big,
-        offset=big,
-    )
-    near = fmt.Member(
-        "near",
-        b"near",
-        version_made=0x314,
-        version_needed=20,
-        flags=0,
-        method=0,
-        dos_time=0,
-        dos_date=0x21,
-        crc=0,
-        csize=1,
-        usize=1,
-        offset=0,
-    )
+
+    def stored(name: str, size: int, offset: int) -> fmt.Member:
+        return fmt.Member(
+            name,
+            name.encode(),
+            version_made=0x314,
+            version_needed=20,
+            flags=0,
+            method=0,
+            dos_time=0,
+            dos_date=0x21,
+            crc=0,
+            csize=size,
+            usize=size,
+            offset=offset,
+        )
+
+    member = stored("far/away", big, big)
+    near = stored("near", 1, 0)
     encoded = fmt.encode_directory([near, member], 3 * big, allow_zip64=True)
     end = fmt.find_end_record(encoded, None, "test")
     assert (end.count, end.directory_offset) == (2, 3 * big)

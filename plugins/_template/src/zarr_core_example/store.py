@@ -77,7 +77,8 @@ class ExampleStore(Store):
     # -- identity and pickling ------------------------------------------------------------
     # Pickling copies the dict (the default), so copies compare by content. A persistent
     # store instead returns its location from _identity() and defines __getstate__ /
-    # __setstate__ that reopen it.
+    # __setstate__ that reopen it; a store over a local path subclasses
+    # zarr_core.storage.base.PathStore, which reopens from what __getstate__ returns.
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self._data == other._data  # type: ignore[attr-defined]
 

@@ -47,7 +47,7 @@ import lmdb
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only, slice_range
-from zarr_core.storage.keys import validate_key
+from zarr_core.storage.keys import dir_prefix, validate_key
 from zarr_core.storage.url import local_path
 
 __all__ = ["LMDBStore"]
@@ -206,11 +206,6 @@ def _release(shared: _Environment) -> None:
         if not shared.readonly:
             shared.env.sync(True)
         shared.env.close()
-
-
-def _dir_prefix(path: str) -> str:
-    path = path.strip("/")
-    return validate_key(path) + "/" if path else ""
 
 
 class LMDBStore(PathStore):
@@ -429,7 +424,7 @@ class LMDBStore(PathStore):
         return [k.decode("utf-8") for k in self._run(scan)]
 
     def listdir(self, path: str = "") -> list[str]:
-        start = _dir_prefix(path).encode("utf-8")
+        start = dir_prefix(path).encode("utf-8")
 
         def scan(txn: lmdb.Transaction) -> list[bytes]:
             cursor = txn.cursor()
@@ -454,7 +449,7 @@ class LMDBStore(PathStore):
         return sorted({c.decode("utf-8") for c in self._run(scan)})
 
     def rmdir(self, path: str = "") -> None:
-        start = _dir_prefix(path).encode("utf-8")
+        start = dir_prefix(path).encode("utf-8")
 
         def delete(txn: lmdb.Transaction) -> None:
             if not start:
@@ -473,7 +468,7 @@ class LMDBStore(PathStore):
 
     def getsize(self, path: str = "") -> int:
         path = path.strip("/")
-        start = _dir_prefix(path).encode("utf-8")
+        start = dir_prefix(path).encode("utf-8")
         exact = self._lookup(validate_key(path)) if path else None
 
         def size(txn: lmdb.Transaction) -> int:
@@ -494,11 +489,7 @@ class LMDBStore(PathStore):
         return self._run(size, buffers=self.buffers)
 
     def rename(self, src_path: str, dst_path: str) -> None:
-        src = validate_key(src_path.strip("/"))
-        dst = validate_key(dst_path.strip("/"))
-        self._check_writable(dst)
-        if dst == src or dst.startswith(src + "/"):
-            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+        src, dst = self._check_rename(src_path, dst_path)
         src_b, dst_b, under = self._encode(src), dst.encode("utf-8"), (src + "/").encode("utf-8")
 
         def move(txn: lmdb.Transaction) -> int:

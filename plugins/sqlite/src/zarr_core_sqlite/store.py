@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only
-from zarr_core.storage.keys import validate_key
+from zarr_core.storage.keys import dir_prefix, validate_key
 from zarr_core.storage.url import local_path
 
 __all__ = ["SQLiteStore"]
@@ -109,11 +109,6 @@ def _bounds(byte_range: ByteRange | None, size: int) -> tuple[int, int]:
     if length < 0:
         raise ValueError(f"negative length in byte range ({offset}, {length})")
     return offset, min(offset + length, size)
-
-
-def _dir_prefix(path: str) -> str:
-    path = path.strip("/")
-    return validate_key(path) + "/" if path else ""
 
 
 class SQLiteStore(PathStore):
@@ -396,7 +391,7 @@ class SQLiteStore(PathStore):
             return [k for (k,) in rows]
 
     def listdir(self, path: str = "") -> list[str]:
-        prefix = _dir_prefix(path)
+        prefix = dir_prefix(path)
         where, params = _range(prefix)
         # The first segment after the prefix: up to the next '/', or the rest of the key.
         start = len(prefix) + 1
@@ -409,7 +404,7 @@ class SQLiteStore(PathStore):
             return [child for (child,) in conn.execute(query, params)]
 
     def rmdir(self, path: str = "") -> None:
-        prefix = _dir_prefix(path)
+        prefix = dir_prefix(path)
         where, params = _range(prefix)
         with self._writing(prefix or None) as conn:
             conn.execute(f"DELETE FROM zarr WHERE {where}", params)
@@ -427,17 +422,13 @@ class SQLiteStore(PathStore):
                 ).fetchone()
                 if row is not None:
                     return row[0] or 0
-            where, params = _range(_dir_prefix(path))
+            where, params = _range(dir_prefix(path))
             # length() of a BLOB reads its size from the record header, not the value.
             query = f"SELECT COALESCE(SUM(length(v)), 0) FROM zarr WHERE {where}"
             return conn.execute(query, params).fetchone()[0]
 
     def rename(self, src_path: str, dst_path: str) -> None:
-        src = validate_key(src_path.strip("/"))
-        dst = validate_key(dst_path.strip("/"))
-        self._check_writable(dst)
-        if dst == src or dst.startswith(src + "/"):
-            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+        src, dst = self._check_rename(src_path, dst_path)
         where, params = _range(src + "/")
         with self._writing(dst) as conn:
             # OR REPLACE: a key already at the destination is overwritten, as in a move.
