@@ -119,7 +119,9 @@ def read(
             if not exists:
                 _fill_region(buffer, proj.out_selection, array, fields)
     elif projections:
-        _read_chunks(array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields)
+        _read_chunks(
+            array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields
+        )
     result = buffer.reshape(indexer.shape)
     if out is None:
         return result
@@ -172,7 +174,9 @@ def _read_chunks(
         if key not in stored:
             place(i, None)
     if present:
-        decoded = pipeline.decode_batch([stored[keys[i]] for i in present], [keys[i] for i in present])
+        decoded = pipeline.decode_batch(
+            [stored[keys[i]] for i in present], [keys[i] for i in present]
+        )
         for i, chunk in zip(present, decoded):
             place(i, chunk)
 
@@ -310,7 +314,11 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
             array._chunk_io.delitems(delete)
     if chunks:
         pipeline = array._pipeline
-        if len(chunks) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+        if (
+            len(chunks) > 1
+            and array.dtype.kind != "O"
+            and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES
+        ):
             # Large chunks: each worker lays out, compresses and stores one whole chunk,
             # so writing one overlaps compressing the next (as reads do in _read_chunks).
             parallel_map(
