@@ -11,6 +11,7 @@ ensure_peers
 ensure_sysdbm
 "$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
 "$VENV/bin/python" -m ruff format --check --quiet zarr_core plugins tests bench scripts
-"$VENV/bin/python" -m pytest tests plugins/*/tests docs "$@"
 # The directory plugin installed alone with the core, in its own environment.
 "$VENV/bin/python" -m tox -q -e plugin-directory
+# Everything together (last, so its summary closes the output).
+"$VENV/bin/python" -m pytest tests plugins/*/tests docs "$@"
