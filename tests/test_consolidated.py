@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import pickle
-from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -15,51 +14,9 @@ import zarr_core
 from zarr_core.consolidated import ConsolidatedMetadataReadOnlyError
 from zarr_core.errors import GroupNotFoundError, MetadataError, ReadOnlyError
 from zarr_core.storage import ConsolidatedMetadataStore, MemoryStore, Store
+from zarr_core.testing.counting import CountingStore
 
 _DOCUMENTS = ("zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata")
-
-
-class CountingStore(Store):
-    """Delegates to a MemoryStore and records every call that reads or lists keys."""
-
-    def __init__(self, inner: Store | None = None):
-        super().__init__()
-        self.inner = inner if inner is not None else MemoryStore()
-        self.calls: list[tuple[str, tuple[str, ...]]] = []
-
-    def _get(self, key: str) -> bytes:
-        self.calls.append(("get", (key,)))
-        return self.inner[key]
-
-    def _set(self, key: str, value: bytes) -> None:
-        self.inner[key] = value
-
-    def _delete(self, key: str) -> None:
-        del self.inner[key]
-
-    def _keys(self) -> Iterator[str]:
-        self.calls.append(("keys", ()))
-        return iter(self.inner)
-
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        self.calls.append(("getitems", tuple(keys)))
-        return self.inner.getitems(keys)
-
-    def listdir(self, path: str = "") -> list[str]:
-        self.calls.append(("listdir", (path,)))
-        return self.inner.listdir(path)
-
-    def list_prefix(self, prefix: str) -> list[str]:
-        self.calls.append(("list_prefix", (prefix,)))
-        return self.inner.list_prefix(prefix)
-
-    def metadata_calls(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [
-            (op, keys)
-            for op, keys in self.calls
-            if op in ("keys", "listdir", "list_prefix")
-            or any(k.rsplit("/", 1)[-1] in _DOCUMENTS for k in keys)
-        ]
 
 
 @pytest.fixture(params=[2, 3], ids=["v2", "v3"])
@@ -172,7 +129,7 @@ def test_consolidate_a_subgroup(fmt: int) -> None:
         assert list(doc["consolidated_metadata"]["metadata"]) == ["b", "deep", "deep/er"]
     counting = CountingStore(store)
     node = zarr_core.open_consolidated(counting, path="a/b")
-    assert node[...].tolist() == list(range(10)) and len(counting.metadata_calls()) == 1
+    assert node[...].tolist() == list(range(10)) and len(counting.calls_touching(_DOCUMENTS)) == 1
 
 
 def test_consolidate_needs_a_group() -> None:
@@ -196,9 +153,9 @@ def test_open_consolidated_reads_the_store_once(fmt: int) -> None:
     assert len(store.calls) == 1 and store.calls[0][0] == "getitems"
     walked = _walk(root)  # every group, array, attribute and chunk
     assert walked == expected
-    assert store.metadata_calls() == store.calls[:1]
+    assert store.calls_touching(_DOCUMENTS) == store.calls[:1]
     assert repr(root.tree()) == repr(zarr_core.open_group(store.inner).tree())
-    assert "Groups" in repr(root.info) and len(store.metadata_calls()) == 1
+    assert "Groups" in repr(root.info) and len(store.calls_touching(_DOCUMENTS)) == 1
 
 
 def test_open_consolidated_nested_node_and_path_prefix(fmt: int) -> None:
@@ -210,7 +167,7 @@ def test_open_consolidated_nested_node_and_path_prefix(fmt: int) -> None:
     assert isinstance(arr, zarr_core.Array) and arr.attrs["units"] == "m"
     group = zarr_core.open_consolidated(store, path="a/deep")
     assert group.name == "/a/deep" and list(group) == ["er"]
-    assert len(store.metadata_calls()) == 2  # one per open
+    assert len(store.calls_touching(_DOCUMENTS)) == 2  # one per open
 
 
 def test_open_consolidated_url_pipeline(fmt: int) -> None:
@@ -297,7 +254,7 @@ def test_zarr_python_2_root_document_serves_a_subgroup() -> None:
     counting = CountingStore(store)
     sub = zarr_core.open_consolidated(counting, path="a")
     assert sub.attrs["level"] == 1 and sorted(sub) == ["b", "deep"]
-    assert len(counting.metadata_calls()) == 1
+    assert len(counting.calls_touching(_DOCUMENTS)) == 1
     assert isinstance(sub.store, ConsolidatedMetadataStore) and sub.store.path == ""
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ import pytest
 import zarr_core
 from tests.interop._cases import TreeCase, tree_cases
 from tests.interop._harness import PEER_SCRIPTS, PEER_TIMEOUT, check_tree, core_write_tree
-from zarr_core.storage import Store
+from zarr_core.testing.counting import CountingStore
 
 pytestmark = pytest.mark.interop
 
@@ -105,50 +105,6 @@ def _read_entry(entry_id: str, case: TreeCase, path: Path, consolidated: bool) -
 
 
 # ---------------------------------------------------------------- zarr-core side
-
-
-class CountingStore(Store):
-    """Delegates to another store and records every call that reads or lists keys."""
-
-    def __init__(self, inner: Store):
-        super().__init__(read_only=inner.read_only)
-        self.inner = inner
-        self.calls: list[tuple[str, tuple[str, ...]]] = []
-
-    def _get(self, key: str) -> bytes:
-        self.calls.append(("get", (key,)))
-        return self.inner[key]
-
-    def _set(self, key: str, value: bytes) -> None:
-        self.inner[key] = value
-
-    def _delete(self, key: str) -> None:
-        del self.inner[key]
-
-    def _keys(self) -> Iterator[str]:
-        self.calls.append(("keys", ()))
-        return iter(self.inner)
-
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        self.calls.append(("getitems", tuple(keys)))
-        return self.inner.getitems(keys)
-
-    def listdir(self, path: str = "") -> list[str]:
-        self.calls.append(("listdir", (path,)))
-        return self.inner.listdir(path)
-
-    def list_prefix(self, prefix: str) -> list[str]:
-        self.calls.append(("list_prefix", (prefix,)))
-        return self.inner.list_prefix(prefix)
-
-    def metadata_calls(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Calls that asked for a metadata document or listed keys."""
-        return [
-            (op, keys)
-            for op, keys in self.calls
-            if op in ("keys", "listdir", "list_prefix")
-            or any(k.rsplit("/", 1)[-1] in _DOCUMENTS | {".zmetadata"} for k in keys)
-        ]
 
 
 def _core_tree(root: Any) -> dict[str, dict]:
@@ -328,7 +284,7 @@ def _check_core_reads(path: Path, case: TreeCase, variant: str, reader: str) -> 
     assert len(store.calls) == 1, f"opening read the store {len(store.calls)} times: {store.calls}"
     assert root.zarr_format == case.fmt
     check_tree(_core_tree(root), case, reader)
-    assert store.metadata_calls() == store.calls[:1], "metadata read after opening"
+    assert store.calls_touching(_DOCUMENTS) == store.calls[:1], "metadata read after opening"
 
 
 @pytest.mark.parametrize(("case", "variant"), _params(PEER_FORMATS["zp3"]))
