@@ -20,7 +20,7 @@ from zarr_core.metadata.dtypes import v3_from_numpy
 from zarr_core.metadata.fill_value import default_fill_value, normalize_fill_value
 from zarr_core.node import (
     NodeMetadata,
-    check_no_node,
+    clear_or_check,
     load_node,
     node_kind,
     require_parent_groups,
@@ -437,7 +437,7 @@ def create(
     # must not leave metadata behind that nothing can open.
     node.pipeline(allow_pickle=allow_pickle)
     apply_storage_transformers(meta, MemoryStore(), full_path)
-    _clear_or_check(target, chunk_store_obj, full_path, overwrite)
+    clear_or_check(target, chunk_store_obj, full_path, overwrite)
     require_parent_groups(target, full_path, fmt)
     write_array_metadata(target, full_path, node, attributes=dict(attributes or {}))
     return Array(
@@ -452,15 +452,6 @@ def create(
         allow_pickle=allow_pickle,
         _node=node,
     )
-
-
-def _clear_or_check(store: Any, chunk_store: Any, path: str, overwrite: bool) -> None:
-    if overwrite:
-        store.rmdir(path)
-        if chunk_store is not None:
-            chunk_store.rmdir(path)
-    else:
-        check_no_node(store, path)
 
 
 def init_array(store: Any, shape: Any, path: str | None = None, **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from zarr_core.creation import _prepare_target, open_array
 from zarr_core.errors import ContainsArrayError, GroupNotFoundError
 from zarr_core.group import Group
 from zarr_core.node import (
-    check_no_node,
+    clear_or_check,
     load_node,
     node_kind,
     require_parent_groups,
@@ -21,12 +21,7 @@ __all__ = ["group", "open_group", "open"]
 
 
 def _new_group(store, path, fmt, overwrite, chunk_store, attributes=None) -> None:
-    if overwrite:
-        store.rmdir(path)
-        if chunk_store is not None:
-            chunk_store.rmdir(path)
-    else:
-        check_no_node(store, path)
+    clear_or_check(store, chunk_store, path, overwrite)
     require_parent_groups(store, path, fmt)
     write_group_metadata(store, path, fmt, attributes)
 

@@ -38,6 +38,7 @@ __all__ = [
     "write_group_metadata",
     "require_parent_groups",
     "check_no_node",
+    "clear_or_check",
 ]
 
 ZARR_JSON = "zarr.json"
@@ -259,6 +260,17 @@ def check_no_node(store: Store, path: str) -> None:
         raise ContainsArrayError(path)
     if kind == "group":
         raise ContainsGroupError(path)
+
+
+def clear_or_check(store: Store, chunk_store: Store | None, path: str, overwrite: bool) -> None:
+    """Make room for a new node at ``path``: delete what is there when ``overwrite``, else
+    raise ContainsArrayError/ContainsGroupError if a node exists."""
+    if overwrite:
+        store.rmdir(path)
+        if chunk_store is not None:
+            chunk_store.rmdir(path)
+    else:
+        check_no_node(store, path)
 
 
 def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
