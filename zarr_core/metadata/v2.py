@@ -5,7 +5,6 @@ Documents are written like zarr-python 2.18: sorted keys, indent 4, ASCII-only J
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Literal, Self
@@ -28,6 +27,7 @@ from zarr_core.metadata.fill_value import (
     encode_fill_value_v2,
     normalize_fill_value,
 )
+from zarr_core.metadata.protocol import ArrayDocument
 
 __all__ = [
     "ArrayMetadataV2",
@@ -57,7 +57,7 @@ def _filters(value: Any, key: str | None) -> list[dict] | None:
 
 
 @dataclass(frozen=True, eq=False)
-class ArrayMetadataV2:
+class ArrayMetadataV2(ArrayDocument):
     """The contents of a ``.zarray`` document.
 
     Parameters
@@ -192,24 +192,6 @@ class ArrayMetadataV2:
     def chunk_key_encoding(self) -> ChunkKeyEncoding:
         """The equivalent v3 ``v2`` chunk key encoding."""
         return ChunkKeyEncoding("v2", self.dimension_separator)
-
-    def chunk_key(self, coords: tuple[int, ...]) -> str:
-        """The store key (relative to the array) of the chunk at grid position ``coords``."""
-        return self.chunk_key_encoding.encode(coords)
-
-    def update(self, **changes: Any) -> Self:
-        """A copy with some fields replaced (validated again), e.g. ``update(shape=...)``."""
-        return dataclasses.replace(self, **changes)
-
-    def __eq__(self, other: object) -> bool:
-        # Documents are equal when they serialise equally; field-wise comparison would
-        # make any NaN fill value unequal to itself.
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.to_json() == other.to_json()
-
-    def __hash__(self) -> int:
-        return hash(self.to_json())
 
 
 @dataclass(frozen=True)

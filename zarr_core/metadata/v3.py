@@ -12,7 +12,6 @@ zarr-python and tensorstore read it), ``dimension_names`` only when set.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Self
 
@@ -41,6 +40,7 @@ from zarr_core.metadata.fill_value import (
     encode_fill_value_v3,
     normalize_fill_value,
 )
+from zarr_core.metadata.protocol import ArrayDocument
 
 __all__ = ["ArrayMetadataV3", "GroupMetadataV3", "parse_node_v3"]
 
@@ -131,7 +131,7 @@ def _check_extra_members(extra: dict, standard: frozenset[str], key: str | None)
 
 
 @dataclass(frozen=True, eq=False)
-class ArrayMetadataV3:
+class ArrayMetadataV3(ArrayDocument):
     """The contents of an array's ``zarr.json``.
 
     Parameters
@@ -307,23 +307,6 @@ class ArrayMetadataV3:
     def object_kind(self) -> ObjectKind | None:
         """``"string"``/``"bytes"`` for the variable-length data types, else ``None``."""
         return v3_object_kind(self.data_type)
-
-    def chunk_key(self, coords: tuple[int, ...]) -> str:
-        """The store key (relative to the array) of the chunk at grid position ``coords``."""
-        return self.chunk_key_encoding.encode(coords)
-
-    def update(self, **changes: Any) -> Self:
-        """A copy with some fields replaced (validated again), e.g. ``update(shape=...)``."""
-        return dataclasses.replace(self, **changes)
-
-    def __eq__(self, other: object) -> bool:
-        # Compare the serialised form, so that NaN fill values compare equal.
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.to_json() == other.to_json()
-
-    def __hash__(self) -> int:
-        return hash(self.to_json())
 
 
 @dataclass(frozen=True)
