@@ -345,7 +345,7 @@ def test_discovery_imports_no_store_module():
     code = (
         "import sys, zarr_core\n"
         "infos = zarr_core.list_plugins()\n"
-        "assert any(i.distribution == 'zarr-core-directory' for i in infos)\n"
+        "assert infos and all(i.status == 'ok' for i in infos), infos\n"
         "heavy = [m for m in sys.modules if m.endswith('.store') and m.startswith('zarr_core_')]\n"
         "heavy += [m for m in ('lmdb', 'redis', 'pymongo', 'azure', 's3fs', 'moto') if m in sys.modules]\n"
         "print(heavy)\n"
