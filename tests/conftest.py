@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+import zarr_core
+
 # --- S3 (moto) ---
 # A real S3 endpoint: moto's server in a thread on a free loopback port, shared by the
 # session. Each test that asks for `s3_bucket` gets the server reset and a new bucket.
@@ -68,3 +70,18 @@ def s3_bucket(s3_endpoint, s3_storage_options):
 
 
 # --- end S3 (moto) ---
+
+
+# --- arrays: a store of each kind (in memory, a directory) and each Zarr format ---
+
+
+@pytest.fixture(params=["memory", "directory"])
+def store(request, tmp_path) -> zarr_core.Store:
+    if request.param == "memory":
+        return zarr_core.MemoryStore()
+    return zarr_core.open_store(tmp_path / "data.zarr")
+
+
+@pytest.fixture(params=[2, 3], ids=["v2", "v3"])
+def zarr_format(request) -> int:
+    return request.param

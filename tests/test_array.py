@@ -28,18 +28,6 @@ from zarr_core.errors import (
 METADATA_NAMES = {".zarray", ".zattrs", ".zgroup", "zarr.json"}
 
 
-@pytest.fixture(params=["memory", "directory"])
-def store(request, tmp_path) -> zarr_core.Store:
-    if request.param == "memory":
-        return zarr_core.MemoryStore()
-    return zarr_core.open_store(tmp_path / "data.zarr")
-
-
-@pytest.fixture(params=[2, 3], ids=["v2", "v3"])
-def zarr_format(request) -> int:
-    return request.param
-
-
 @pytest.fixture(params=["C", "F"])
 def order(request) -> str:
     return request.param

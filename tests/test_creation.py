@@ -29,18 +29,6 @@ from zarr_core.errors import (
 METADATA_NAMES = {".zarray", ".zattrs", ".zgroup", "zarr.json"}
 
 
-@pytest.fixture(params=["memory", "directory"])
-def store(request, tmp_path) -> zarr_core.Store:
-    if request.param == "memory":
-        return zarr_core.MemoryStore()
-    return zarr_core.open_store(tmp_path / "data.zarr")
-
-
-@pytest.fixture(params=[2, 3], ids=["v2", "v3"])
-def zarr_format(request) -> int:
-    return request.param
-
-
 def chunk_keys(store: zarr_core.Store) -> list[str]:
     return sorted(k for k in store if k.rsplit("/", 1)[-1] not in METADATA_NAMES)
 
