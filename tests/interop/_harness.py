@@ -146,7 +146,11 @@ def core_write_tree(case: TreeCase, path: Path) -> None:
 
 def core_read_tree(case: TreeCase, path: Path) -> dict[str, dict]:
     """Walk a hierarchy with zarr-core: ``{path: {kind, attrs, (dtype, chunks, data)}}``."""
-    root = zarr_core.open_group(str(path), mode="r", zarr_format=case.fmt)
+    return describe_tree(zarr_core.open_group(str(path), mode="r", zarr_format=case.fmt))
+
+
+def describe_tree(root: Any) -> dict[str, dict]:
+    """``{path: {kind, attrs, (dtype, chunks, data)}}`` of an opened zarr-core group."""
     tree: dict[str, dict] = {"": {"kind": "group", "attrs": root.attrs.asdict()}}
 
     def walk(group: Any, prefix: str) -> None:

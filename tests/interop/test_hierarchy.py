@@ -25,12 +25,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 import zarr_core
 from tests.interop._cases import TreeCase, tree_cases
-from tests.interop._harness import PEER_SCRIPTS, PEER_TIMEOUT, check_tree, core_write_tree
+from tests.interop._harness import (
+    PEER_SCRIPTS,
+    PEER_TIMEOUT,
+    check_tree,
+    core_write_tree,
+    describe_tree,
+)
 from zarr_core.testing.counting import CountingStore
 
 pytestmark = pytest.mark.interop
@@ -105,27 +110,6 @@ def _read_entry(entry_id: str, case: TreeCase, path: Path, consolidated: bool) -
 
 
 # ---------------------------------------------------------------- zarr-core side
-
-
-def _core_tree(root: Any) -> dict[str, dict]:
-    """``{path: description}`` of a zarr-core hierarchy, as the peers report it."""
-    tree: dict[str, dict] = {"": {"kind": "group", "attrs": root.attrs.asdict()}}
-
-    def walk(group: Any, prefix: str) -> None:
-        for name, child in group.groups():
-            tree[prefix + name] = {"kind": "group", "attrs": child.attrs.asdict()}
-            walk(child, prefix + name + "/")
-        for name, arr in group.arrays():
-            tree[prefix + name] = {
-                "kind": "array",
-                "attrs": arr.attrs.asdict(),
-                "dtype": arr.dtype.str,
-                "chunks": list(arr.chunks),
-                "data": np.asarray(arr[...]).tolist(),
-            }
-
-    walk(root, "")
-    return tree
 
 
 # ---------------------------------------------------------------- the exchange
@@ -283,7 +267,7 @@ def _check_core_reads(path: Path, case: TreeCase, variant: str, reader: str) -> 
     root = zarr_core.open_consolidated(store, mode="r")
     assert len(store.calls) == 1, f"opening read the store {len(store.calls)} times: {store.calls}"
     assert root.zarr_format == case.fmt
-    check_tree(_core_tree(root), case, reader)
+    check_tree(describe_tree(root), case, reader)
     assert store.calls_touching(_DOCUMENTS) == store.calls[:1], "metadata read after opening"
 
 
