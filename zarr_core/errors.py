@@ -33,6 +33,10 @@ __all__ = [
     "BoundsCheckError",
     "ShapeMismatchError",
     "IndexSelectionError",
+    "StoreBackendError",
+    "StoreConnectionError",
+    "StoreTimeoutError",
+    "StoreAuthenticationError",
 ]
 
 
@@ -268,3 +272,49 @@ class ShapeMismatchError(ZarrCoreError, ValueError):
 
 class IndexSelectionError(ZarrCoreError, IndexError):
     """A selection is not supported by the indexing mode it was used with."""
+
+
+class StoreBackendError(ZarrCoreError, OSError):
+    """A store's backend (a server, a service, a database) failed an operation.
+
+    ``server`` names where the backend is (``host:port``, an account, a file), ``operation``
+    what was asked (``"get"``, ``"set"``, ``"list"``, ...), ``key`` the key involved if any;
+    the client library's exception is chained as ``__cause__``. Nothing is half-written
+    when this is raised: a store raises it only where the write it reports did not land.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        operation: str,
+        key: str | None = None,
+        reason: str | BaseException | None = None,
+        hint: str | None = None,
+    ):
+        self.server = server
+        self.operation = operation
+        self.key = key
+        where = f" of key {key!r}" if key else ""
+        why = ""
+        if isinstance(reason, BaseException):
+            why = f": {type(reason).__name__}: {reason}"
+        elif reason:
+            why = f": {reason}"
+        super().__init__(
+            f"{operation}{where} failed on {server}{why}" + (f"; {hint}" if hint else "")
+        )
+
+    def __str__(self) -> str:  # OSError would format (errno, strerror) otherwise
+        return self.args[0]
+
+
+class StoreConnectionError(StoreBackendError, ConnectionError):
+    """The backend cannot be reached, or the connection dropped mid-operation."""
+
+
+class StoreTimeoutError(StoreBackendError, TimeoutError):
+    """The backend did not answer in time."""
+
+
+class StoreAuthenticationError(StoreBackendError, PermissionError):
+    """The backend refused the credentials (or there were none)."""
