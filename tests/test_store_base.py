@@ -1,4 +1,5 @@
-"""Building blocks for store backends: PathStore, dir_prefix, Store._check_rename."""
+"""Building blocks for store backends: PathStore, dir_prefix, the template methods, 2.x-style
+subclasses."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
-from zarr_core.storage.base import PathStore
+from zarr_core.storage import KVStore
+from zarr_core.storage.base import PathStore, Store
 from zarr_core.storage.keys import dir_prefix
 
 
@@ -42,7 +44,10 @@ class JSONFileStore(PathStore):
             json.dump(data, f)
 
     def _delete(self, key: str) -> None:
-        raise NotImplementedError
+        data = self._load()
+        del data[key]
+        with open(self.path, "w") as f:
+            json.dump(data, f)
 
     def _keys(self) -> Iterator[str]:
         return iter(self._load())
@@ -85,14 +90,112 @@ def test_dir_prefix_refuses_what_is_not_a_key(path):
         dir_prefix(path)
 
 
-def test_check_rename(tmp_path):
+def test_rename_is_checked_once_then_moves(tmp_path):
     store = JSONFileStore(tmp_path / "x.json")
-    assert store._check_rename("/a/b/", "c") == ("a/b", "c")
+    store.setitems({"a/b/c": b"1", "a/b/d": b"2", "a/bc": b"3"})
     for src, dst in [("a", "a"), ("a", "a/b"), ("a/", "/a/b/c")]:
         with pytest.raises(ValueError, match="onto or into itself"):
-            store._check_rename(src, dst)
-    assert store._check_rename("a", "ab") == ("a", "ab")  # a sibling, not inside
+            store.rename(src, dst)
     with pytest.raises(InvalidKeyError):
-        store._check_rename("a", "../b")
+        store.rename("a", "../b")
+    with pytest.raises(KeyError, match="nothing"):
+        store.rename("nothing", "b")
+    store.rename("/a/b/", "c")  # slashes around a path are dropped
+    assert sorted(store) == ["a/bc", "c/c", "c/d"]
     with pytest.raises(ReadOnlyError):
-        JSONFileStore(tmp_path / "x.json", read_only=True)._check_rename("a", "b")
+        JSONFileStore(tmp_path / "x.json", read_only=True).rename("c", "e")
+
+
+class LegacyStore(Store):
+    """A store written for zarr-python 2: mapping methods, no primitives, no __init__."""
+
+    def __init__(self):  # never calls super().__init__()
+        self.data = {}
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def __setitem__(self, key, value):
+        self.data[key] = value
+
+    def __delitem__(self, key):
+        del self.data[key]
+
+    def __iter__(self):
+        return iter(self.data)
+
+    def __len__(self):
+        return len(self.data)
+
+
+def test_a_zarr_python_2_style_subclass_works():
+    store = LegacyStore()
+    store["a/b"] = b"1"
+    store.setitems({"a/c": b"2", "d": b"3"})
+    assert store.getitems(["a/b", "missing"]) == {"a/b": b"1"}
+    assert store.listdir("a") == ["b", "c"]
+    assert store.get_partial_values([("a/c", (0, 1))]) == [b"2"]
+    assert "d" in store and "x" not in store and not store.read_only
+    assert store.set_if_not_exists("d", b"4") is False
+    store.rmdir("a")
+    assert list(store) == ["d"] and len(store) == 1 and store.getsize() == 1
+
+
+def test_primitives_get_valid_distinct_keys():
+    seen = []
+
+    class Recording(KVStore):
+        def _get_many(self, keys):
+            seen.append(keys)
+            return super()._get_many(keys)
+
+    store = Recording({"a": b"1"})
+    assert store.getitems(["a", "a", "b"]) == {"a": b"1"}
+    assert seen == [["a", "b"]]
+    with pytest.raises(InvalidKeyError):
+        store.getitems(["a", "../b"])
+    assert len(seen) == 1  # refused before reaching the backend
+
+
+class DuckMapping:
+    """Has the mapping methods without being a MutableMapping (nor a Store)."""
+
+    def __init__(self):
+        self.d = {}
+
+    def __getitem__(self, key):
+        return self.d[key]
+
+    def __setitem__(self, key, value):
+        self.d[key] = value
+
+    def __delitem__(self, key):
+        del self.d[key]
+
+    def __iter__(self):
+        return iter(self.d)
+
+    def __contains__(self, key):
+        return key in self.d
+
+
+def test_any_object_with_the_mapping_methods_is_a_store():
+    import numpy as np
+
+    import zarr_core
+
+    duck = DuckMapping()
+    z = zarr_core.zeros((4,), chunks=(2,), dtype="i4", store=duck, zarr_format=2)
+    z[:] = [1, 2, 3, 4]
+    assert ".zarray" in duck.d and "0" in duck.d
+    assert np.array_equal(zarr_core.open_array(duck, mode="r")[:], [1, 2, 3, 4])
+
+
+def test_a_non_store_is_refused_by_name():
+    from zarr_core.errors import InvalidStoreError
+    from zarr_core.storage import open_store
+
+    with pytest.raises(InvalidStoreError, match="cannot use a int as a store"):
+        open_store(42)
+    with pytest.raises(TypeError):  # still a TypeError for 2.x code
+        open_store(object())

@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
 from zarr_core.errors import GroupNotFoundError, MetadataError, ReadOnlyError
 from zarr_core.metadata import GroupMetadataV3
 from zarr_core.metadata._json import dump_document, load_document
-from zarr_core.storage.base import ByteRange, Store, slice_range
+from zarr_core.storage.base import Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import join_path, normalize_path
+from zarr_core.storage.wrapper import WrapperStore
 
 __all__ = [
     "ConsolidatedMetadataStore",
@@ -288,7 +290,7 @@ def _load(
     )
 
 
-class ConsolidatedMetadataStore(Store):
+class ConsolidatedMetadataStore(WrapperStore):
     """A store serving metadata documents from consolidated metadata, chunks from below.
 
     It reads the consolidated metadata once, when created. Afterwards every
@@ -329,10 +331,7 @@ class ConsolidatedMetadataStore(Store):
         from zarr_core.storage.resolve import resolve
 
         store = resolve(store).store
-        super().__init__(
-            read_only=read_only or store.read_only, dimension_separator=store.dimension_separator
-        )
-        self.store = store
+        super().__init__(store, read_only=read_only)
         self.metadata_key = metadata_key
         self.zarr_format, self.path, self._documents = _load(
             store, normalize_path(path), metadata_key, zarr_format
@@ -343,9 +342,10 @@ class ConsolidatedMetadataStore(Store):
         name = key.rsplit("/", 1)[-1]
         return key in self._documents or name in _DOCUMENT_NAMES or name in self._extra_names
 
-    @property
-    def supports_partial_reads(self) -> bool:  # type: ignore[override]
-        return self.store.supports_partial_reads
+    def _refuse_metadata(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if self._is_metadata(key):
+                raise ConsolidatedMetadataReadOnlyError(key)
 
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
@@ -354,13 +354,11 @@ class ConsolidatedMetadataStore(Store):
         return self.store[key]
 
     def _set(self, key: str, value: bytes) -> None:
-        if self._is_metadata(key):
-            raise ConsolidatedMetadataReadOnlyError(key)
+        self._refuse_metadata([key])
         self.store[key] = value
 
     def _delete(self, key: str) -> None:
-        if self._is_metadata(key):
-            raise ConsolidatedMetadataReadOnlyError(key)
+        self._refuse_metadata([key])
         del self.store[key]
 
     def _contains(self, key: str) -> bool:
@@ -374,31 +372,30 @@ class ConsolidatedMetadataStore(Store):
             if not self._is_metadata(key):
                 yield key
 
+    def _len(self) -> int:
+        return sum(1 for _ in self._keys())
+
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        self._refuse_metadata([key])
+        return self.store.set_if_not_exists(key, value)
+
     # -- listing ------------------------------------------------------------------------
-    def listdir(self, path: str = "") -> list[str]:
-        """Children of ``path`` as the consolidated metadata knows them (no store call)."""
-        prefix = normalize_path(path)
-        prefix = prefix + "/" if prefix else ""
-        return sorted(
-            {k[len(prefix) :].split("/", 1)[0] for k in self._documents if k.startswith(prefix)}
-        )
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        """Children as the consolidated metadata knows them (no store call)."""
+        return {k[len(prefix) :].split("/", 1)[0] for k in self._documents if k.startswith(prefix)}
 
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         docs = [k for k in self._documents if k.startswith(prefix)]
-        stored = [k for k in self.store.list_prefix(prefix) if not self._is_metadata(k)]
-        return sorted(docs + stored)
+        return docs + [k for k in self.store.list_prefix(prefix) if not self._is_metadata(k)]
 
-    def getsize(self, path: str = "") -> int:
-        return self.store.getsize(path)
+    def _delete_prefix(self, prefix: str) -> None:
+        raise ConsolidatedMetadataReadOnlyError(prefix or None)
 
-    def rmdir(self, path: str = "") -> None:
-        raise ConsolidatedMetadataReadOnlyError(path or None)
-
-    def rename(self, src_path: str, dst_path: str) -> None:
-        raise ConsolidatedMetadataReadOnlyError(src_path)
+    def _rename(self, src: str, dst: str) -> None:
+        raise ConsolidatedMetadataReadOnlyError(src)
 
     # -- batches ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         rest = []
         for key in keys:
@@ -411,27 +408,15 @@ class ConsolidatedMetadataStore(Store):
             out.update(self.store.getitems(rest))
         return out
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        for key in values:
-            if self._is_metadata(key):
-                raise ConsolidatedMetadataReadOnlyError(key)
-        if values:
-            self._check_writable(next(iter(values)))
-            self.store.setitems(values)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self._refuse_metadata(items)
+        self.store.setitems(items)
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        for key in keys:
-            if self._is_metadata(key):
-                raise ConsolidatedMetadataReadOnlyError(key)
-        if keys:
-            self._check_writable(keys[0])
-            self.store.delitems(keys)
+    def _delete_many(self, keys: list[str]) -> None:
+        self._refuse_metadata(keys)
+        self.store.delitems(keys)
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = list(key_ranges)
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         stored = [(k, r) for k, r in requests if not self._is_metadata(k)]
         fetched = iter(self.store.get_partial_values(stored) if stored else ())
         out: list[bytes | None] = []
@@ -439,7 +424,8 @@ class ConsolidatedMetadataStore(Store):
             if not self._is_metadata(key):
                 out.append(next(fetched))
             elif key in self._documents:
-                out.append(slice_range(self._documents[key], byte_range))
+                doc = self._documents[key]
+                out.append(doc if byte_range is None else byte_range.slice(doc))
             else:
                 out.append(None)
         return out
@@ -449,12 +435,6 @@ class ConsolidatedMetadataStore(Store):
     def metadata(self) -> dict[str, bytes]:
         """The documents served from memory, by store key."""
         return dict(self._documents)
-
-    def close(self) -> None:
-        self.store.close()
-
-    def flush(self) -> None:
-        self.store.flush()
 
     def _identity(self) -> Any:
         return (type(self.store), self.store._identity(), self.path, self.metadata_key)

@@ -37,6 +37,7 @@ __all__ = [
     "StoreConnectionError",
     "StoreTimeoutError",
     "StoreAuthenticationError",
+    "InvalidStoreError",
 ]
 
 
@@ -306,6 +307,10 @@ class StoreBackendError(ZarrCoreError, OSError):
 
     def __str__(self) -> str:  # OSError would format (errno, strerror) otherwise
         return self.args[0]
+
+
+class InvalidStoreError(ZarrCoreError, TypeError):
+    """An object given as ``store=`` is neither a path, URL, Store nor a mapping."""
 
 
 class StoreConnectionError(StoreBackendError, ConnectionError):

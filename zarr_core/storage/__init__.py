@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store
+from zarr_core.storage.base import InvalidKeyWarning, Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.fsspec_store import FSStore
 from zarr_core.storage.helpers import (
     contains_array,
@@ -25,10 +26,13 @@ from zarr_core.storage.keys import normalize_path, validate_key
 from zarr_core.storage.memory import KVStore, MemoryStore
 from zarr_core.storage.prefix import PrefixStore
 from zarr_core.storage.resolve import Resolved, normalize_store_arg, open_store, resolve
+from zarr_core.storage.wrapper import WrapperStore
 
 __all__ = [
     "ByteRange",
     "Store",
+    "WrapperStore",
+    "InvalidKeyWarning",
     "KVStore",
     "MemoryStore",
     "FSStore",

@@ -1,32 +1,58 @@
 """The Store contract.
 
-A store is a ``MutableMapping[str, bytes]`` plus listing, batch and byte-range methods.
-Subclasses implement five primitives -- :meth:`Store._get`, :meth:`Store._set`,
-:meth:`Store._delete`, :meth:`Store._keys` and (optionally) :meth:`Store._contains` -- and
-inherit correct, if slow, defaults for everything else; a backend overrides a default
-when it can do better (one SQL statement for a batch, a file seek for a byte range).
+A store is a ``MutableMapping[str, bytes]`` plus batch, byte-range, listing and atomic-create
+methods. :class:`Store` is a template method: its **public** methods validate every key with
+:func:`~zarr_core.storage.keys.validate_key` and check writability once, then call
+**protected primitives**. A backend implements five primitives and is correct:
 
-The public mapping methods validate every key with
-:func:`~zarr_core.storage.keys.validate_key` and enforce read-only mode before calling
-the primitives, so those checks live in one place. Primitives receive keys that are
-already valid.
+====================  ===================================================================
+``_get(key)``         the value, or raise ``KeyError``
+``_set(key, value)``  store ``bytes`` under the key
+``_delete(key)``      delete, raising ``KeyError`` if absent
+``_keys()``           iterate over every key
+``_contains(key)``    optional; defaults to ``_get``
+====================  ===================================================================
 
-Byte ranges are ``(offset, length)`` pairs: ``length=None`` reads to the end; a negative
-``offset`` with ``length=None`` is a suffix (``(-10, None)`` = the last 10 bytes); a range
-past the end is truncated (possibly to ``b""``).
+and overrides more primitives where it can do better (one SQL statement for a batch, a
+file seek for a byte range). Their defaults loop over the five above:
+
+``_get_many(keys)``, ``_set_many(items)``, ``_delete_many(keys)``,
+``_get_ranges(requests)``, ``_set_if_not_exists(key, value)``, ``_list_prefix(prefix)``,
+``_list_dir(prefix)``, ``_delete_prefix(prefix)``, ``_getsize(path)``, ``_rename(src, dst)``,
+``_len()``.
+
+Primitives receive keys that are already valid, distinct where it matters (batches) and
+writes only on writable stores; they never validate or check again. Keys a backend lists
+that fail validation (written by other software) are skipped with a :class:`InvalidKeyWarning`
+by the public listing methods, never passed on.
+
+Byte ranges are :class:`~zarr_core.storage.byte_range.ByteRange` values (``None`` = the
+whole value); ``get_partial_values`` also takes the older ``(offset, length)`` tuples.
 """
 
 from __future__ import annotations
 
+import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, ClassVar
 
-from zarr_core.errors import ReadOnlyError, StorageOptionsError
-from zarr_core.storage.keys import validate_key
+from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
+from zarr_core.storage.byte_range import ByteRange
+from zarr_core.storage.keys import dir_prefix, validate_key
 
-__all__ = ["Store", "PathStore", "ByteRange", "slice_range", "as_bytes"]
+__all__ = [
+    "Store",
+    "PathStore",
+    "ByteRange",
+    "InvalidKeyWarning",
+    "as_bytes",
+    "mode_is_read_only",
+]
 
-ByteRange = tuple[int, int | None]
+
+class InvalidKeyWarning(UserWarning):
+    """A backend holds a key that is not a valid store key (it is skipped in listings)."""
 
 
 def as_bytes(value: Any) -> bytes:
@@ -41,20 +67,16 @@ def as_bytes(value: Any) -> bytes:
         raise TypeError(f"store values must be bytes-like, got {type(value).__name__}") from None
 
 
-def slice_range(value: bytes | memoryview, byte_range: ByteRange | None) -> bytes:
-    """Apply a byte range to a whole value (the default for stores without native ranges)."""
-    if byte_range is None:
-        return bytes(value)
-    offset, length = byte_range
-    if offset < 0:
-        if length is not None:
-            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-        return bytes(value[max(len(value) + offset, 0) :])
-    if length is None:
-        return bytes(value[offset:])
-    if length < 0:
-        raise ValueError(f"negative length in byte range ({offset}, {length})")
-    return bytes(value[offset : offset + length])
+# A 2.x-style subclass implements the mapping methods instead of the primitives; each
+# primitive then calls its dunder (see Store.__init_subclass__).
+_LEGACY_PRIMITIVES = {
+    "__getitem__": "_get",
+    "__setitem__": "_set",
+    "__delitem__": "_delete",
+    "__iter__": "_keys",
+    "__contains__": "_contains",
+    "__len__": "_len",
+}
 
 
 class Store(MutableMapping[str, bytes]):
@@ -68,10 +90,12 @@ class Store(MutableMapping[str, bytes]):
         Default chunk-key separator for Zarr v2 arrays created in this store
         (``"."`` or ``"/"``; ``None`` lets the array decide).
 
-    Capability flags (class attributes) tell callers what a backend supports natively:
-    ``supports_writes``, ``supports_deletes``, ``supports_listing``,
-    ``supports_partial_reads`` (ranges without reading the whole value) and
-    ``is_persistent`` (data outlives the object; pickling reopens rather than copies).
+    Capability flags (class attributes, or properties where they depend on the instance)
+    tell callers what a backend supports natively: ``supports_writes``,
+    ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
+    reading the whole value) and ``is_persistent`` (data outlives the object; pickling
+    reopens rather than copies). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
     supports_writes: ClassVar[bool] = True
@@ -79,6 +103,11 @@ class Store(MutableMapping[str, bytes]):
     supports_listing: ClassVar[bool] = True
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
+
+    # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
+    _read_only: bool = False
+    _dimension_separator: str | None = None
+    _closed: bool = False
 
     def __init__(self, *, read_only: bool = False, dimension_separator: str | None = None):
         if dimension_separator not in (None, ".", "/"):
@@ -89,22 +118,31 @@ class Store(MutableMapping[str, bytes]):
         self._dimension_separator = dimension_separator
         self._closed = False
 
-    # -- primitives for subclasses ------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # zarr-python 2 users subclass a store and override __getitem__ & co. Route the
+        # primitives of such a class to its dunders, so the base's batch, listing and
+        # range methods keep working on it.
+        for dunder, primitive in _LEGACY_PRIMITIVES.items():
+            if dunder in cls.__dict__ and getattr(cls, primitive) is getattr(Store, primitive):
+                setattr(cls, primitive, _legacy_primitive(dunder))
+
+    # -- primitives: the five a backend must provide ------------------------------------
     def _get(self, key: str) -> bytes:
         """Return the value of a valid key, or raise ``KeyError``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _get")
 
     def _set(self, key: str, value: bytes) -> None:
         """Store ``value`` under a valid key (the caller checked writability)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _set")
 
     def _delete(self, key: str) -> None:
         """Delete a valid key, raising ``KeyError`` if absent."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not implement _delete")
 
-    def _keys(self) -> Iterator[str]:
-        """Iterate over every key."""
-        raise NotImplementedError
+    def _keys(self) -> Iterable[str]:
+        """Every key, in any order."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _keys")
 
     def _contains(self, key: str) -> bool:
         try:
@@ -113,7 +151,96 @@ class Store(MutableMapping[str, bytes]):
             return False
         return True
 
-    # -- mapping interface --------------------------------------------------------------
+    # -- primitives with defaults a backend may override --------------------------------
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
+        """Values of distinct valid ``keys`` that exist (missing ones omitted)."""
+        out = {}
+        get = self._get
+        for key in keys:
+            try:
+                out[key] = get(key)
+            except KeyError:
+                pass
+        return out
+
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        """Store several values (as one transaction where the backend has them)."""
+        for key, value in items.items():
+            self._set(key, value)
+
+    def _delete_many(self, keys: list[str]) -> None:
+        """Delete distinct valid ``keys``; absent ones are ignored."""
+        for key in keys:
+            try:
+                self._delete(key)
+            except KeyError:
+                pass
+
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
+        """Byte ranges of values, in request order; ``None`` where the key is missing.
+
+        This default reads each distinct key once and slices it.
+        """
+        values = self._get_many(list(dict.fromkeys(k for k, _ in requests)))
+        out: list[bytes | None] = []
+        for key, byte_range in requests:
+            value = values.get(key)
+            if value is None or byte_range is None:
+                out.append(value)
+            else:
+                out.append(byte_range.slice(value))
+        return out
+
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        """Store ``value`` unless ``key`` exists; whether it was stored.
+
+        This default is atomic among the threads using this store object only; backends
+        override it with their own atomic create (``O_EXCL``, ``INSERT`` without replace,
+        ``SET NX``, ``If-None-Match: *``), which also holds across processes.
+        """
+        with _CREATE_LOCK:
+            if self._contains(key):
+                return False
+            self._set(key, value)
+            return True
+
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
+        """Keys starting with the raw string ``prefix``, in any order."""
+        return [k for k in self._keys() if k.startswith(prefix)]
+
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        """Names of the immediate children under ``prefix`` (``""`` or ending in ``/``)."""
+        n = len(prefix)
+        return {key[n:].split("/", 1)[0] for key in self._list_prefix(prefix)}
+
+    def _delete_prefix(self, prefix: str) -> None:
+        """Delete every key under ``prefix`` (``""`` or ending in ``/``)."""
+        self._delete_many(list(self._list_prefix(prefix)))
+
+    def _getsize(self, path: str) -> int:
+        """Bytes at key ``path`` if it is one, else under it recursively (``""``: all)."""
+        if path:
+            try:
+                return len(self._get(path))
+            except KeyError:
+                pass
+        keys = list(self._list_prefix(path + "/" if path else ""))
+        return sum(len(v) for v in self._get_many(keys).values())
+
+    def _rename(self, src: str, dst: str) -> None:
+        """Move key ``src``, or every key under ``src + "/"``, to ``dst`` (checked)."""
+        keys = [src] if self._contains(src) else []
+        keys += self._list_prefix(src + "/")
+        if not keys:
+            raise KeyError(src)
+        values = self._get_many(keys)
+        self._set_many({dst + k[len(src) :]: v for k, v in values.items()})
+        self._delete_many(list(values))
+
+    def _len(self) -> int:
+        return sum(1 for _ in self._keys())
+
+    # -- mapping interface (checked once) -------------------------------------------------
     def __getitem__(self, key: str) -> bytes:
         return self._get(validate_key(key))
 
@@ -128,15 +255,122 @@ class Store(MutableMapping[str, bytes]):
         self._delete(key)
 
     def __contains__(self, key: object) -> bool:
-        return self._contains(validate_key(key))
+        # A string that can never be a key (``"c/"``, ``"../x"``) is simply not in the
+        # store, as in zarr-python 2; non-strings are still an error.
+        try:
+            key = validate_key(key)
+        except InvalidKeyError:
+            if isinstance(key, str):
+                return False
+            raise
+        return self._contains(key)
 
     def __iter__(self) -> Iterator[str]:
-        return self._keys()
+        return self._valid_keys(self._keys())
 
     def __len__(self) -> int:
-        return sum(1 for _ in self._keys())
+        return self._len()
 
-    # -- state --------------------------------------------------------------------------
+    # -- batches --------------------------------------------------------------------------
+    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """Values of ``keys`` that exist; missing keys are omitted."""
+        return self._get_many(list(dict.fromkeys(map(validate_key, keys))))
+
+    def setitems(self, values: Mapping[str, Any]) -> None:
+        """Store several values (as one transaction where the backend has them)."""
+        checked = {validate_key(k): as_bytes(v) for k, v in values.items()}
+        if checked:
+            self._check_writable(next(iter(checked)))
+            self._set_many(checked)
+
+    def delitems(self, keys: Iterable[str]) -> None:
+        """Delete several keys; keys that do not exist are ignored."""
+        checked = list(dict.fromkeys(map(validate_key, keys)))
+        if checked:
+            self._check_writable(checked[0])
+            self._delete_many(checked)
+
+    def get_partial_values(
+        self, key_ranges: Iterable[tuple[str, ByteRange | tuple[int, int | None] | None]]
+    ) -> list[bytes | None]:
+        """Byte ranges of values, in input order; ``None`` where the key is missing.
+
+        Each request is ``(key, ByteRange)``, ``(key, (offset, length))`` or ``(key, None)``
+        for the whole value; see :class:`~zarr_core.storage.byte_range.ByteRange`.
+        """
+        coerce = ByteRange.coerce
+        return self._get_ranges([(validate_key(k), coerce(r)) for k, r in key_ranges])
+
+    def set_if_not_exists(self, key: str, value: Any) -> bool:
+        """Store ``value`` under ``key`` only if nothing is there; whether it was stored.
+
+        Exactly one of several racing callers gets ``True`` (across processes on backends
+        with an atomic create; see each backend's documentation).
+        """
+        key = validate_key(key)
+        self._check_writable(key)
+        return self._set_if_not_exists(key, as_bytes(value))
+
+    # -- listing --------------------------------------------------------------------------
+    def list_prefix(self, prefix: str) -> list[str]:
+        """Every key starting with the raw string ``prefix``, sorted."""
+        if prefix:
+            _validate_prefix(prefix)
+        return sorted(self._valid_keys(self._list_prefix(prefix)))
+
+    def listdir(self, path: str = "") -> list[str]:
+        """Sorted names of the immediate children (keys and sub-directories) of ``path``."""
+        prefix = dir_prefix(path)
+        children = set(self._list_dir(prefix))
+        return sorted(c for c in children if self._listed_ok(prefix + c))
+
+    def rmdir(self, path: str = "") -> None:
+        """Delete every key under ``path`` (everything when ``path`` is empty)."""
+        prefix = dir_prefix(path)
+        self._check_writable(prefix or None)
+        self._delete_prefix(prefix)
+
+    def clear(self) -> None:
+        """Delete every key."""
+        self._check_writable()
+        self._delete_prefix("")
+
+    def getsize(self, path: str = "") -> int:
+        """Bytes stored at key ``path``, or under ``path`` recursively; 0 if nothing."""
+        path = path.strip("/")
+        return self._getsize(validate_key(path) if path else "")
+
+    def rename(self, src_path: str, dst_path: str) -> None:
+        """Move the key ``src_path``, or every key under it, to ``dst_path``."""
+        src = validate_key(src_path.strip("/"))
+        dst = validate_key(dst_path.strip("/"))
+        self._check_writable(dst)
+        if dst == src or dst.startswith(src + "/"):
+            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+        try:
+            self._rename(src, dst)
+        except KeyError:
+            raise KeyError(src_path) from None
+
+    def _valid_keys(self, keys: Iterable[str]) -> Iterator[str]:
+        for key in keys:
+            if self._listed_ok(key):
+                yield key
+
+    def _listed_ok(self, key: Any) -> bool:
+        try:
+            validate_key(key)
+        except InvalidKeyError as exc:
+            warnings.warn(
+                f"{self!r} holds {key!r}, which is not a valid zarr key ({exc.reason}); "
+                f"it is skipped",
+                InvalidKeyWarning,
+                stacklevel=3,
+            )
+            return False
+        return True
+
+    # -- state ----------------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
         """Whether this store refuses writes."""
@@ -145,6 +379,18 @@ class Store(MutableMapping[str, bytes]):
     @property
     def dimension_separator(self) -> str | None:
         return self._dimension_separator
+
+    def is_readable(self) -> bool:
+        return True
+
+    def is_writeable(self) -> bool:
+        return not self.read_only
+
+    def is_listable(self) -> bool:
+        return bool(self.supports_listing)
+
+    def is_erasable(self) -> bool:
+        return bool(self.supports_deletes) and not self.read_only
 
     def _check_writable(self, key: str | None = None) -> None:
         if self._read_only:
@@ -176,98 +422,7 @@ class Store(MutableMapping[str, bytes]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
-    # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
-        """Every key starting with the raw string ``prefix``, sorted."""
-        return sorted(k for k in self._keys() if k.startswith(prefix))
-
-    def listdir(self, path: str = "") -> list[str]:
-        """Sorted names of the immediate children (keys and sub-directories) of ``path``."""
-        prefix = _dir_prefix(path)
-        children = set()
-        for key in self.list_prefix(prefix):
-            children.add(key[len(prefix) :].split("/", 1)[0])
-        return sorted(children)
-
-    def rmdir(self, path: str = "") -> None:
-        """Delete every key under ``path`` (everything when ``path`` is empty)."""
-        self._check_writable(path or None)
-        self.delitems(self.list_prefix(_dir_prefix(path)))
-
-    def getsize(self, path: str = "") -> int:
-        """Bytes stored at key ``path``, or under ``path`` recursively; 0 if nothing."""
-        if path:
-            path = validate_key(path.strip("/"))
-            values = self.getitems([path])
-            if path in values:
-                return len(values[path])
-        return sum(len(v) for v in self.getitems(self.list_prefix(_dir_prefix(path))).values())
-
-    def _check_rename(self, src_path: str, dst_path: str) -> tuple[str, str]:
-        """``(src, dst)`` of a rename, checked: valid keys, a writable store, ``dst`` not
-        ``src`` or under it (``ValueError``). Backends overriding :meth:`rename` start here."""
-        src = validate_key(src_path.strip("/"))
-        dst = validate_key(dst_path.strip("/"))
-        self._check_writable(dst)
-        if dst == src or dst.startswith(src + "/"):
-            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
-        return src, dst
-
-    def rename(self, src_path: str, dst_path: str) -> None:
-        """Move the key ``src_path``, or every key under it, to ``dst_path``."""
-        src, dst = self._check_rename(src_path, dst_path)
-        moved = self.getitems([src])
-        for key in self.list_prefix(src + "/"):
-            moved.setdefault(key, None)  # type: ignore[arg-type]
-        if not moved:
-            raise KeyError(src_path)
-        values = self.getitems(list(moved))
-        self.setitems({dst + k[len(src) :]: v for k, v in values.items()})
-        self.delitems(list(values))
-
-    # -- batches ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        """Values of ``keys`` that exist; missing keys are omitted."""
-        out = {}
-        for key in keys:
-            try:
-                out[key] = self._get(validate_key(key))
-            except KeyError:
-                pass
-        return out
-
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        """Store several values (as one transaction where the backend has them)."""
-        checked = {validate_key(k): as_bytes(v) for k, v in values.items()}
-        if checked:
-            self._check_writable(next(iter(checked)))
-        for key, value in checked.items():
-            self._set(key, value)
-
-    def delitems(self, keys: Iterable[str]) -> None:
-        """Delete several keys; keys that do not exist are ignored."""
-        checked = [validate_key(k) for k in keys]
-        if checked:
-            self._check_writable(checked[0])
-        for key in checked:
-            try:
-                self._delete(key)
-            except KeyError:
-                pass
-
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        """Byte ranges of values, in input order; ``None`` where the key is missing.
-
-        Each request is ``(key, (offset, length))`` or ``(key, None)`` for the whole value.
-        This default reads each distinct key once and slices it.
-        """
-        requests = list(key_ranges)
-        values = self.getitems(list(dict.fromkeys(k for k, _ in requests)))
-        return [slice_range(values[k], r) if k in values else None for k, r in requests]
-
-    # -- construction from URLs ---------------------------------------------------------
+    # -- construction from URLs -----------------------------------------------------------
     @classmethod
     def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> Store:
         """Open the store a URL or path names (root stores override this)."""
@@ -296,6 +451,8 @@ class PathStore(Store):
     ``scheme:////absolute`` URLs with :func:`zarr_core.storage.url.local_path`.
     """
 
+    is_persistent = True
+
     #: The file or directory, absolute.
     path: str
 
@@ -305,13 +462,30 @@ class PathStore(Store):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
 
+    def _identity(self) -> Any:
+        return self.path
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
 
-def _dir_prefix(path: str) -> str:
-    path = path.strip("/")
-    return path + "/" if path else ""
+def _legacy_primitive(dunder: str):
+    def primitive(self, *args):
+        return getattr(type(self), dunder)(self, *args)
+
+    primitive.__name__ = _LEGACY_PRIMITIVES[dunder]
+    return primitive
+
+
+# One lock for every store's default atomic create: creates are rare (metadata documents),
+# and a lock per store would have to survive pickling and subclasses that skip __init__.
+_CREATE_LOCK = threading.RLock()
+
+
+def _validate_prefix(prefix: str) -> None:
+    # A prefix is a key, a directory ("a/b/") or a partial last segment ("c/0."); each
+    # of those without its trailing "/" must be a valid key.
+    validate_key(prefix[:-1] if prefix.endswith("/") else prefix)
 
 
 def mode_is_read_only(mode: str) -> bool:

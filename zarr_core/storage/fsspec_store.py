@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only, slice_range
-from zarr_core.storage.keys import validate_key
+from zarr_core.storage.base import Store, mode_is_read_only
+from zarr_core.storage.byte_range import ByteRange
 
 __all__ = ["FSStore"]
 
@@ -99,7 +99,10 @@ class FSStore(Store):
 
     def _to_key(self, path: str) -> str:
         path = self.fs._strip_protocol(path)
-        root = f"{self.path}/" if self.path else ""
+        if not self.path:
+            # A filesystem root: some (memory://) spell absolute paths with a leading "/".
+            return path.lstrip("/")
+        root = f"{self.path}/"
         return path[len(root) :] if path.startswith(root) else path
 
     def _missing(self, exc: BaseException) -> bool:
@@ -159,14 +162,14 @@ class FSStore(Store):
     def _contains(self, key: str) -> bool:
         return self.fs.isfile(self._to_path(key))
 
-    def _keys(self) -> Iterator[str]:
-        return iter(self.list_prefix(""))
+    def _keys(self) -> Iterable[str]:
+        return self._list_prefix("")
 
-    def __len__(self) -> int:
-        return len(self.list_prefix(""))
+    def _len(self) -> int:
+        return len(self._list_prefix(""))
 
     # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> list[str]:
         head = prefix.rpartition("/")[0]
         base = self._to_path(head) if head else self.path
         try:
@@ -174,10 +177,10 @@ class FSStore(Store):
         except self.missing_exceptions:
             return []
         keys = (self._to_key(p) for p in found)
-        return sorted(k for k in keys if k.startswith(prefix) and k)
+        return [k for k in keys if k.startswith(prefix) and k]
 
-    def listdir(self, path: str = "") -> list[str]:
-        path = path.strip("/")
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        path = prefix.rstrip("/")
         base = self._to_path(path) if path else self.path
         try:
             entries = self.fs.ls(base, detail=False)
@@ -189,22 +192,21 @@ class FSStore(Store):
             entry = self.fs._strip_protocol(entry).rstrip("/")
             if entry != base_stripped:
                 names.add(entry.rsplit("/", 1)[-1])
-        return sorted(names)
+        return names
 
-    def rmdir(self, path: str = "") -> None:
-        self._check_writable(path or None)
-        path = path.strip("/")
-        base = self._to_path(validate_key(path)) if path else self.path
-        if path == "":
-            for name in self.listdir(""):
+    def _delete_prefix(self, prefix: str) -> None:
+        path = prefix.rstrip("/")
+        if not path:
+            for name in self._list_dir(""):
                 self.fs.rm(self._to_path(name), recursive=True)
             return
+        base = self._to_path(path)
         if self.fs.isdir(base):
             self.fs.rm(base, recursive=True)
+            self._prune([base])
 
-    def getsize(self, path: str = "") -> int:
-        path = path.strip("/")
-        base = self._to_path(validate_key(path)) if path else self.path
+    def _getsize(self, path: str) -> int:
+        base = self._to_path(path) if path else self.path
         try:
             if self.fs.isfile(base):
                 return int(self.fs.size(base))
@@ -213,8 +215,7 @@ class FSStore(Store):
             return 0
 
     # -- batches ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        keys = [validate_key(k) for k in keys]
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         if not keys:
             return {}
         paths: dict[str, list[str]] = {}
@@ -234,43 +235,37 @@ class FSStore(Store):
                 out[key] = value
         return out
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        checked = {self._to_path(validate_key(k)): as_bytes(v) for k, v in values.items()}
-        if checked:
-            self._check_writable(next(iter(values)))
-            self._pipe(checked)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self._pipe({self._to_path(k): v for k, v in items.items()})
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        paths = [self._to_path(validate_key(k)) for k in keys]
-        if not paths:
-            return
-        self._check_writable(paths[0])
-        existing = [p for p in paths if self.fs.isfile(p)]
+    def _delete_many(self, keys: list[str]) -> None:
+        existing = [p for p in map(self._to_path, keys) if self.fs.isfile(p)]
         if existing:
             self.fs.rm(existing)
             self._prune(existing)
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = [(validate_key(k), r) for k, r in key_ranges]
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         out: list[bytes | None] = [None] * len(requests)
         fetch, paths, starts, ends = [], [], [], []
         for i, (key, byte_range) in enumerate(requests):
-            offset, length = byte_range if byte_range is not None else (0, None)
-            if offset < 0 and length is not None:
-                raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-            if length is not None and length < 0:
-                raise ValueError(f"negative length in byte range ({offset}, {length})")
-            if length == 0:
+            if byte_range is None:
+                start, stop = 0, None
+            elif byte_range.is_suffix:
+                start, stop = -byte_range.suffix, None
+                if not byte_range.suffix:
+                    start = None  # the last 0 bytes: handled below like an empty range
+            else:
+                start = byte_range.start
+                stop = None if byte_range.length is None else start + byte_range.length
+            if start is None or (stop is not None and stop <= start):
                 # s3fs turns an empty range into the header "bytes=0--1", which servers
                 # ignore, returning the whole value.
                 out[i] = b"" if self._contains(key) else None
                 continue
             fetch.append(i)
             paths.append(self._to_path(key))
-            starts.append(offset)
-            ends.append(None if length is None else offset + length)
+            starts.append(start)
+            ends.append(stop)
         results = self.fs.cat_ranges(paths, starts, ends, on_error="return") if fetch else []
         for i, value in zip(fetch, results):
             if isinstance(value, BaseException):
@@ -278,24 +273,19 @@ class FSStore(Store):
                 # OSError): only reading the whole value tells them apart.
                 key, byte_range = requests[i]
                 try:
-                    value = slice_range(self._get(key), byte_range)
+                    whole = self._get(key)
                 except KeyError:
                     continue
+                value = byte_range.slice(whole) if byte_range is not None else whole
             out[i] = bytes(value)
         return out
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        src = validate_key(src_path.strip("/"))
-        dst = validate_key(dst_path.strip("/"))
-        self._check_writable(dst)
-        if src == dst or dst.startswith(src + "/"):
-            # Copy-then-delete would delete what it just copied.
-            raise ValueError(f"cannot rename {src!r} to itself or into itself ({dst!r})")
+    def _rename(self, src: str, dst: str) -> None:
         moves = {src: dst} if self._contains(src) else {}
-        for key in self.list_prefix(src + "/"):
+        for key in self._list_prefix(src + "/"):
             moves[key] = dst + key[len(src) :]
         if not moves:
-            raise KeyError(src_path)
+            raise KeyError(src)
         # Explicit path lists: fsspec then copies value to value (server-side where it
         # can) instead of guessing, as a recursive mv does, whether dst is a directory.
         sources = [self._to_path(k) for k in moves]
@@ -308,6 +298,12 @@ class FSStore(Store):
                     self.fs.makedirs(parent, exist_ok=True)
             self.fs.copy(sources, targets, on_error="raise")
         self.fs.rm(sources)
+        self._prune(sources)
+
+    @property
+    def map(self) -> Any:
+        """The fsspec mapping (``FSMap``) over this store's root, as in zarr-python 2."""
+        return self.fs.get_mapper(self.path)
 
     # -- identity -----------------------------------------------------------------------
     def _identity(self) -> Any:

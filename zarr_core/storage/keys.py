@@ -1,7 +1,8 @@
 """The one key validator every store uses, and path normalisation for user input.
 
 Store keys are relative, ``/``-separated strings: no empty, ``.`` or ``..`` segment, no
-backslash, no NUL, no leading or trailing ``/``. A key that passes cannot name anything
+backslash, no NUL, no leading or trailing ``/``, valid UTF-8 (no lone surrogates, which
+every other store would fail to encode). A key that passes cannot name anything
 outside a store's root when joined to it, which is what file-backed stores rely on.
 User-facing ``path=`` arguments are more forgiving (see :func:`normalize_path`).
 """
@@ -30,6 +31,11 @@ def validate_key(key: object) -> str:
         raise InvalidKeyError(key, "backslashes are not allowed; use '/' as the separator")
     if "\x00" in key:
         raise InvalidKeyError(key, "NUL characters are not allowed")
+    if not key.isascii():
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidKeyError(key, "not valid UTF-8 (a lone surrogate)") from None
     if key[-1] == "/" or "//" in key:
         raise InvalidKeyError(key, "empty path segment")
     if "." in key:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
 from zarr_core.storage.base import Store, mode_is_read_only
-from zarr_core.storage.keys import normalize_path, validate_key
+from zarr_core.storage.keys import normalize_path
 
 __all__ = ["KVStore", "MemoryStore"]
 
 
 class KVStore(Store):
-    """A store over any ``MutableMapping[str, bytes]`` (a ``dict``, a ``shelve``, ...).
+    """A store over any ``MutableMapping[str, bytes]`` (a ``dict``, a ``shelve``, ...), or any
+    object with the mapping methods (``__getitem__``, ``__setitem__``, ``__delitem__``,
+    ``__iter__``, ``__contains__``).
 
     Parameters
     ----------
@@ -40,12 +42,14 @@ class KVStore(Store):
     def _contains(self, key: str) -> bool:
         return key in self._mutable_mapping
 
-    def __len__(self) -> int:
-        return len(self._mutable_mapping)
+    def _len(self) -> int:
+        if hasattr(self._mutable_mapping, "__len__"):
+            return len(self._mutable_mapping)
+        return sum(1 for _ in self._mutable_mapping)  # a duck-typed mapping without len()
 
-    def getitems(self, keys):
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         m = self._mutable_mapping
-        return {k: m[k] for k in map(validate_key, keys) if k in m}
+        return {k: m[k] for k in keys if k in m}
 
     def _identity(self) -> Any:
         return id(self._mutable_mapping)
@@ -64,7 +68,9 @@ class MemoryStore(Store):
     """A hierarchical in-memory store: nested dicts, one level per path segment.
 
     Listing a directory is a dict lookup instead of a scan of every key. Thread-safe.
-    ``root`` is the top-level dict; ``cls`` the dict type used for directories.
+    ``root`` is the top-level dict; ``cls`` the dict type used for directories. As in
+    zarr-python 2, writing a value where a directory is replaces the directory (and its
+    keys), while a value in the middle of a path cannot hold keys under it (``KeyError``).
     """
 
     def __init__(self, root: dict | None = None, cls: type = dict, **kwargs: Any):
@@ -99,8 +105,6 @@ class MemoryStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         with self._lock:
             node, name = self._parent(key, create=True)
-            if isinstance(node.get(name), dict):
-                raise KeyError(f"{key!r} is a directory")
             node[name] = value
 
     def _delete(self, key: str) -> None:
@@ -121,9 +125,9 @@ class MemoryStore(Store):
             del node[parts[-1]]
             parts.pop()
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         with self._lock:
-            return iter(list(self._walk(self.root, "")))
+            return list(self._walk(self.root, ""))
 
     def _walk(self, node: dict, prefix: str) -> Iterator[str]:
         for name, value in list(node.items()):
@@ -140,20 +144,11 @@ class MemoryStore(Store):
                 return None
         return node
 
-    def getitems(self, keys):
-        out = {}
-        for key in map(validate_key, keys):
-            try:
-                out[key] = self._get(key)
-            except KeyError:
-                pass
-        return out
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        node = self._dir(prefix)
+        return list(node) if node is not None else []
 
-    def listdir(self, path: str = "") -> list[str]:
-        node = self._dir(path)
-        return sorted(node) if node is not None else []
-
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         # Start the walk at the deepest directory the prefix names completely.
         head, _, _ = prefix.rpartition("/")
         node = self._dir(head)
@@ -161,11 +156,10 @@ class MemoryStore(Store):
             return []
         start = f"{head}/" if head else ""
         with self._lock:
-            return sorted(k for k in self._walk(node, start) if k.startswith(prefix))
+            return [k for k in self._walk(node, start) if k.startswith(prefix)]
 
-    def rmdir(self, path: str = "") -> None:
-        self._check_writable(path or None)
-        path = normalize_path(path)
+    def _delete_prefix(self, prefix: str) -> None:
+        path = prefix.rstrip("/")
         with self._lock:
             if not path:
                 self.root.clear()
@@ -173,24 +167,16 @@ class MemoryStore(Store):
             parent, name = (self._dir(path.rpartition("/")[0]), path.rpartition("/")[2])
             if parent is not None and isinstance(parent.get(name), dict):
                 del parent[name]
+                self._prune(path)
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        src, dst = normalize_path(src_path), normalize_path(dst_path)
-        self._check_writable(dst)
-        if dst == src or dst.startswith(src + "/"):
-            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+    def _rename(self, src: str, dst: str) -> None:
         with self._lock:
             src_parent, src_name = self._parent(src, create=False)
             if src_name not in src_parent:
-                raise KeyError(src_path)
+                raise KeyError(src)
             dst_parent, dst_name = self._parent(dst, create=True)
             dst_parent[dst_name] = src_parent.pop(src_name)
             self._prune(src)
-
-    def clear(self) -> None:
-        self._check_writable()
-        with self._lock:
-            self.root.clear()
 
     def _identity(self) -> Any:
         return id(self.root)

@@ -22,7 +22,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from zarr_core.errors import StorageOptionsError, URLPipelineError
+from zarr_core.errors import InvalidStoreError, StorageOptionsError, URLPipelineError
 from zarr_core.plugins import get_registry
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path, normalize_path
@@ -225,8 +225,15 @@ def resolve(
         return Resolved(FSStore(store.root, fs=store.fs, mode=mode))
     if isinstance(store, MutableMapping):
         return Resolved(KVStore(store))
-    raise TypeError(
-        f"cannot use a {type(store).__name__} as a store; expected a path, URL, mapping or Store"
+    # Duck typing, as zarr-python 2 promises: any object with the mapping methods works;
+    # one that cannot be written (no __setitem__) is opened read-only.
+    if all(hasattr(store, m) for m in ("__getitem__", "__iter__", "__contains__")):
+        writable = all(hasattr(store, m) for m in ("__setitem__", "__delitem__"))
+        return Resolved(KVStore(store, read_only=not writable or mode == "r"))
+    raise InvalidStoreError(
+        f"cannot use a {type(store).__name__} as a store; expected a path, URL, Store, or an "
+        f"object with the mapping methods (__getitem__, __setitem__, __delitem__, __iter__, "
+        f"__contains__)"
     )
 
 

@@ -6,16 +6,18 @@ or that a sharded read fetches only an index and the byte ranges it needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store
+from zarr_core.storage.base import Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.memory import KVStore
+from zarr_core.storage.wrapper import WrapperStore
 
 __all__ = ["CountingStore"]
 
 
-class CountingStore(Store):
+class CountingStore(WrapperStore):
     """Delegate to ``inner`` and record every read, listing and batch call.
 
     Parameters
@@ -31,23 +33,26 @@ class CountingStore(Store):
     ----------
     calls : list of (str, list)
         ``(operation, keys)`` per call: ``get``, ``keys``, ``getitems``,
-        ``get_partial_values`` (keys are ``(key, range)`` pairs), ``listdir``,
+        ``get_partial_values`` (keys are ``(key, ByteRange | None)`` pairs), ``listdir``,
         ``list_prefix``, ``setitems``, ``delitems``.
     bytes_read : int
         Bytes returned by ``get``, ``getitems`` and ``get_partial_values``.
     """
 
     def __init__(self, inner: Store | None = None, ranges: bool | None = None):
-        self.inner = inner if inner is not None else KVStore({})
-        super().__init__(read_only=self.inner.read_only)
-        self.ranges = self.inner.supports_partial_reads if ranges is None else ranges
+        super().__init__(inner if inner is not None else KVStore({}))
+        self.ranges = self.store.supports_partial_reads if ranges is None else ranges
         self.calls: list[tuple[str, list]] = []
         self.bytes_read = 0
 
     @property
+    def inner(self) -> Store:
+        return self.store
+
+    @property
     def data(self) -> Any:
         """The mapping behind the default inner store."""
-        return self.inner._mutable_mapping  # type: ignore[attr-defined]
+        return self.store._mutable_mapping  # type: ignore[attr-defined]
 
     @property
     def supports_partial_reads(self) -> bool:  # type: ignore[override]
@@ -72,57 +77,47 @@ class CountingStore(Store):
             or any((k[0] if isinstance(k, tuple) else k).rsplit("/", 1)[-1] in names for k in keys)
         ]
 
+    def _read(self, op: str, what: list, values: Iterable[bytes | None]) -> None:
+        self.calls.append((op, what))
+        self.bytes_read += sum(len(v) for v in values if v is not None)
+
     def _get(self, key: str) -> bytes:
-        self.calls.append(("get", [key]))
-        value = self.inner[key]
-        self.bytes_read += len(value)
+        value = super()._get(key)
+        self._read("get", [key], [value])
         return value
 
-    def _set(self, key: str, value: bytes) -> None:
-        self.inner[key] = value
-
-    def _delete(self, key: str) -> None:
-        del self.inner[key]
-
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         self.calls.append(("keys", []))
-        return iter(list(self.inner))
+        return list(super()._keys())
 
-    def listdir(self, path: str = "") -> list[str]:
-        self.calls.append(("listdir", [path]))
-        return self.inner.listdir(path)
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        self.calls.append(("listdir", [prefix.rstrip("/")]))
+        return super()._list_dir(prefix)
 
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         self.calls.append(("list_prefix", [prefix]))
-        return self.inner.list_prefix(prefix)
+        return super()._list_prefix(prefix)
 
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        keys = list(keys)
-        self.calls.append(("getitems", keys))
-        out = self.inner.getitems(keys)
-        self.bytes_read += sum(len(v) for v in out.values())
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
+        out = super()._get_many(keys)
+        self._read("getitems", keys, out.values())
         return out
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = list(key_ranges)
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         if not self.ranges:
             # Whole values through getitems (recorded as such), then sliced.
-            return super().get_partial_values(requests)
-        self.calls.append(("get_partial_values", requests))
-        out = self.inner.get_partial_values(requests)
-        self.bytes_read += sum(len(v) for v in out if v is not None)
+            return Store._get_ranges(self, requests)
+        out = super()._get_ranges(requests)
+        self._read("get_partial_values", requests, out)
         return out
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        self.calls.append(("setitems", sorted(values)))
-        self.inner.setitems(values)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self.calls.append(("setitems", sorted(items)))
+        super()._set_many(items)
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
+    def _delete_many(self, keys: list[str]) -> None:
         self.calls.append(("delitems", keys))
-        self.inner.delitems(keys)
+        super()._delete_many(keys)
 
     def _identity(self) -> Any:
         return id(self)

@@ -8,10 +8,26 @@ Usage (a store plugin's ``tests/test_store.py``)::
         def make_store(self, tmp_path, read_only=False):
             return MyStore(tmp_path / "data", read_only=read_only)
 
+        persistent = True
+
+        def make_store(self, tmp_path, read_only=False):
+            return MyStore(tmp_path / "data", read_only=read_only)
+
+        def backend_get(self, store, key):      # read the backend directly
+            return (tmp_path_of(store) / key).read_bytes()
+
+        def backend_set(self, store, key, value):  # write the backend directly
+            ...
+
+``persistent`` says whether the data outlives the store object; the kit checks that the
+store declares the same (``is_persistent``) and runs the persistence checks on what the test
+declares, so a store that wrongly calls itself non-persistent cannot escape them.
 ``make_store`` must return a store over the *same* data each time it is called with the
-same ``tmp_path`` when the store is persistent (``is_persistent = True``), and a fresh,
-empty one otherwise. Override :meth:`StoreTests.reopen` if reopening needs more than
-calling ``make_store`` again. Every test starts from an empty store.
+same ``tmp_path`` when the store is persistent, and a fresh, empty one otherwise. Override
+:meth:`StoreTests.reopen` if reopening needs more than calling ``make_store`` again.
+``backend_get``/``backend_set`` reach the backend without the store's own methods (a file,
+a table row, a server key), so an encoding bug that the store's reads undo symmetrically
+still fails. Every test starts from an empty store.
 """
 
 from __future__ import annotations
@@ -22,7 +38,8 @@ from typing import Any
 import pytest
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
-from zarr_core.storage.base import Store
+from zarr_core.storage.base import InvalidKeyWarning, Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.testing.concurrency import run_in_threads
 
 __all__ = ["StoreTests", "HOSTILE_KEYS"]
@@ -41,6 +58,7 @@ HOSTILE_KEYS = (
     "a//b",
     "a/",
     "nul\x00byte",
+    "lone\udcffsurrogate",
 )
 
 NESTED = {
@@ -56,12 +74,31 @@ NESTED = {
 class StoreTests:
     """Conformance tests for a :class:`~zarr_core.storage.Store` implementation."""
 
-    #: Set False for stores that cannot write (the write tests are then skipped).
-    writable = True
+    #: Whether the data outlives the store object (see the module docstring). Required.
+    persistent: bool
+
+    #: A key the backend can hold but that is not a valid zarr key (as software other than
+    #: zarr-core may write); listings must skip it with an InvalidKeyWarning.
+    invalid_backend_key = "bad\\key"
 
     def make_store(self, tmp_path: Any, read_only: bool = False) -> Store:
         """Return the store under test (see the module docstring)."""
         raise NotImplementedError
+
+    def backend_get(self, store: Store, key: str) -> bytes | None:
+        """The value the backend holds for ``key`` (``None`` if none), read without the
+        store's own methods."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define backend_get(store, key) reading the backend "
+            "directly (see zarr_core.testing.store)"
+        )
+
+    def backend_set(self, store: Store, key: str, value: bytes) -> None:
+        """Write ``value`` under ``key`` into the backend without the store's own methods."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define backend_set(store, key, value) writing the "
+            "backend directly (see zarr_core.testing.store)"
+        )
 
     def reopen(self, store: Store, tmp_path: Any, read_only: bool = False) -> Store:
         """Close ``store`` and open the same data again."""
@@ -90,6 +127,37 @@ class StoreTests:
             "is_persistent",
         ):
             assert isinstance(getattr(store, flag), bool), flag
+        assert isinstance(self.persistent, bool), "the test class must declare `persistent`"
+        assert store.is_persistent is self.persistent, (
+            f"{store!r} declares is_persistent={store.is_persistent}, "
+            f"the test declares persistent={self.persistent}"
+        )
+        assert store.is_readable() and store.is_writeable() and store.is_listable()
+        assert store.is_erasable() is store.supports_deletes
+
+    # -- the backend, reached directly ------------------------------------------------------
+    def test_backend_sees_writes(self, store):
+        value = bytes(range(256)) * 3
+        store["a/b/c.0"] = value
+        store.setitems({"x/y": b"batch"})
+        assert bytes(self.backend_get(store, "a/b/c.0")) == value
+        assert bytes(self.backend_get(store, "x/y")) == b"batch"
+        del store["x/y"]
+        assert self.backend_get(store, "x/y") is None
+
+    def test_store_sees_backend_writes(self, store):
+        self.backend_set(store, "p/q/zarr.json", b'{"x": 1}')
+        assert bytes(store["p/q/zarr.json"]) == b'{"x": 1}'
+        assert store.listdir("p") == ["q"]
+        assert store.list_prefix("p/") == ["p/q/zarr.json"]
+
+    def test_invalid_backend_keys_are_skipped(self, store):
+        store["ok"] = b"1"
+        self.backend_set(store, self.invalid_backend_key, b"x")
+        with pytest.warns(InvalidKeyWarning, match="not a valid zarr key"):
+            assert list(store) == ["ok"]
+        with pytest.warns(InvalidKeyWarning):
+            assert store.list_prefix("") == ["ok"]
 
     def test_empty(self, store):
         assert len(store) == 0
@@ -257,12 +325,44 @@ class StoreTests:
         ]
         assert [None if g is None else bytes(g) for g in got] == expected
         assert store.get_partial_values([]) == []
+        ranges = [
+            ByteRange(2, 3),
+            ByteRange.last(3),
+            ByteRange(8),
+            ByteRange(20),
+            ByteRange.last(0),
+        ]
+        got = store.get_partial_values([("v", r) for r in ranges])
+        assert [bytes(g) for g in got] == [b"234", b"789", b"89", b"", b""]
+
+    # -- atomic create ------------------------------------------------------------------
+    def test_set_if_not_exists(self, store):
+        assert store.set_if_not_exists("m/zarr.json", b"first") is True
+        assert store.set_if_not_exists("m/zarr.json", b"second") is False
+        assert bytes(store["m/zarr.json"]) == b"first"
+
+    def test_set_if_not_exists_race(self, store):
+        winners = []
+
+        def create(worker: int) -> None:
+            for i in range(10):
+                if store.set_if_not_exists(f"race/{i}", f"{worker}".encode()):
+                    winners.append((i, worker))
+
+        run_in_threads(create, 4)
+        assert sorted(i for i, _ in winners) == list(range(10))  # one winner per key
+        for i, worker in winners:
+            assert bytes(store[f"race/{i}"]) == f"{worker}".encode()
+
+    def test_clear(self, filled):
+        filled.clear()
+        assert len(filled) == 0 and filled.listdir("") == []
 
     # -- modes and keys -----------------------------------------------------------------
     def test_read_only(self, tmp_path):
         writer = self.make_store(tmp_path)
         writer["k"] = b"v"
-        if writer.is_persistent:
+        if self.persistent:
             reader = self.reopen(writer, tmp_path, read_only=True)
         else:
             reader = self.make_store(tmp_path, read_only=True)
@@ -274,10 +374,13 @@ class StoreTests:
             lambda: reader.delitems(["k"]),
             lambda: reader.rmdir(""),
             lambda: reader.rename("k", "k2"),
+            lambda: reader.set_if_not_exists("new", b"1"),
+            lambda: reader.clear(),
         ):
             with pytest.raises(ReadOnlyError, match="read-only"):
                 attempt()
-        if reader.is_persistent:
+        assert not reader.is_writeable()
+        if self.persistent:
             assert bytes(reader["k"]) == b"v"
         reader.close()
 
@@ -287,7 +390,6 @@ class StoreTests:
             lambda: store.__setitem__(key, b"x"),
             lambda: store.__getitem__(key),
             lambda: store.__delitem__(key),
-            lambda: store.__contains__(key),
             lambda: store.setitems({key: b"x"}),
             lambda: store.getitems([key]),
             lambda: store.delitems([key]),
@@ -295,6 +397,7 @@ class StoreTests:
         ):
             with pytest.raises(InvalidKeyError):
                 attempt()
+        assert key not in store  # a string that cannot be a key is simply absent
         assert len(store) == 0
 
     def test_non_string_key(self, store):
@@ -307,7 +410,7 @@ class StoreTests:
         clone = pickle.loads(pickle.dumps(store))
         assert clone == store
         assert bytes(clone["p/q"]) == b"pickled"
-        if store.is_persistent:
+        if self.persistent:
             clone["written/by/clone"] = b"1"
             clone.flush()
             assert bytes(store["written/by/clone"]) == b"1"
@@ -329,7 +432,7 @@ class StoreTests:
         store.close()
         store.close()  # idempotent
         again = self.make_store(tmp_path)
-        if again.is_persistent:
+        if self.persistent:
             assert {k: bytes(v) for k, v in again.getitems(["x/0", "x/1"]).items()} == {
                 "x/0": b"zero",
                 "x/1": b"one",
