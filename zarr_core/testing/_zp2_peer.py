@@ -98,6 +98,8 @@ def _open_store(spec: dict, path: str) -> Any:
     for keyword, ref in spec.get("objects", {}).items():
         module, _, name = ref.partition(":")
         kwargs[keyword] = getattr(importlib.import_module(module), name)
+    if spec.get("location_keyword"):  # e.g. RedisStore(prefix=...), MongoDBStore(database=...)
+        return getattr(zarr, spec["name"])(**{spec["location_keyword"]: path}, **kwargs)
     return getattr(zarr, spec["name"])(path, **kwargs)
 
 

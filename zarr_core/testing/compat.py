@@ -124,14 +124,25 @@ class PeerStore:
     objects : dict
         Keyword arguments that are Python objects, each named ``"module:attribute"`` and
         imported in the peer, e.g. ``{"open": "dbm.dumb:open"}``.
+    location_keyword : str, optional
+        Pass the location (see ``ZarrPython2CompatTests.location``) as this keyword rather
+        than as the first positional argument, e.g. ``"prefix"`` for ``RedisStore``.
     """
 
     name: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     objects: dict[str, str] = field(default_factory=dict)
+    location_keyword: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"name": self.name, "kwargs": self.kwargs, "objects": self.objects})
+        return json.dumps(
+            {
+                "name": self.name,
+                "kwargs": self.kwargs,
+                "objects": self.objects,
+                "location_keyword": self.location_keyword,
+            }
+        )
 
 
 def peer_python(name: str, root: str | os.PathLike[str] = ".", *, hint: str | None = None) -> Path:
@@ -232,8 +243,13 @@ class ZarrPython2CompatTests:
     storage_options: ClassVar[dict[str, Any]] = {}
 
     def store_url(self, path: Path) -> str:
-        """The URL zarr-core opens the store at ``path`` by."""
+        """The URL zarr-core opens the store at ``path`` (a :meth:`location`) by."""
         raise NotImplementedError
+
+    def location(self, tmp_path: Path, name: str) -> Any:
+        """Where one test's store lives: a file in ``tmp_path`` by default; networked stores
+        return a name unique to the test (a key prefix, a database name)."""
+        return tmp_path / f"{name}{self.suffix}"
 
     @pytest.fixture
     def zp2_python(self, request: pytest.FixtureRequest) -> Path:
@@ -245,12 +261,12 @@ class ZarrPython2CompatTests:
         case_dir.mkdir()
         (case_dir / "case.json").write_text(json.dumps(CASE))
         np.savez(case_dir / "data.npz", **{npz_name(p): v for p, v in DATA.items()})
-        db = tmp_path / f"by-zarr-python{self.suffix}"
+        db = self.location(tmp_path, "by-zarr-python")
         run_peer(zp2_python, "write", self.peer_store.to_json(), case_dir, db)
         check(*core_read(self.store_url(db), self.storage_options))
 
     def test_zarr_core_writes_zarr_python_2_reads(self, zp2_python, tmp_path):
-        db = tmp_path / f"by-zarr-core{self.suffix}"
+        db = self.location(tmp_path, "by-zarr-core")
         core_write(self.store_url(db), self.storage_options)
         run_peer(zp2_python, "read", self.peer_store.to_json(), db, tmp_path / "out")
         found = json.loads((tmp_path / "out" / "case.json").read_text())
