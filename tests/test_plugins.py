@@ -13,24 +13,27 @@ import pytest
 import zarr_core
 from zarr_core import config
 from zarr_core.cli import main as cli_main
+from zarr_core.codecs import get_codec_class
+from zarr_core.codecs.base import BytesBytesCodec
 from zarr_core.errors import (
     PluginConflictWarning,
     PluginError,
     PluginLoadError,
     PluginNotFoundError,
+    UnknownExtensionError,
 )
 from zarr_core.plugins import (
     CodecSpec,
     PluginRegistry,
     StoreSpec,
     TransformerSpec,
-    get_codec_class,
     get_transformer_class,
     hookimpl,
     list_plugins,
     which,
 )
 from zarr_core.storage import KVStore, MemoryStore, open_store
+from zarr_core.transformers import StorageTransformer
 
 
 class DictStore(KVStore):
@@ -48,7 +51,11 @@ class DictStore(KVStore):
         return store
 
 
-class Codec:
+class Codec(BytesBytesCodec):
+    name = "my_codec"
+
+
+class Transformer(StorageTransformer):
     pass
 
 
@@ -284,13 +291,13 @@ def test_codec_and_transformer_lookup(plugin_registry):
         make_plugin(
             "c",
             codecs=[CodecSpec("my_codec", f"{__name__}:Codec")],
-            transformers=[TransformerSpec("my_tf", f"{__name__}:Codec")],
+            transformers=[TransformerSpec("my_tf", f"{__name__}:Transformer")],
         ),
         name="c",
     )
     assert get_codec_class("my_codec") is Codec
-    assert get_transformer_class("my_tf") is Codec
-    with pytest.raises(PluginNotFoundError, match="codec 'sharding_indexed'.*zarr-core-sharding"):
+    assert get_transformer_class("my_tf") is Transformer
+    with pytest.raises(UnknownExtensionError, match="codec 'sharding_indexed'.*zarr-core-sharding"):
         get_codec_class("sharding_indexed")
     with pytest.raises(
         PluginNotFoundError, match="storage transformer 'sharding'.*zarr-core-sharding"
