@@ -32,7 +32,7 @@ from zarr_core.plugins import (
     list_plugins,
     which,
 )
-from zarr_core.storage import KVStore, MemoryStore, open_store
+from zarr_core.storage import KVStore, MemoryStore, Store, open_store
 from zarr_core.transformers import StorageTransformer
 
 
@@ -362,3 +362,62 @@ def test_discovery_imports_no_store_module():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# -- the hook documentation says exactly what core calls ----------------------------------
+@pytest.mark.parametrize(
+    ("hook", "method"),
+    [
+        ("zarr_core_stores", "zarr_core.storage.base:Store.from_url"),
+        ("zarr_core_stores", "zarr_core.storage.adapters:StoreAdapter.from_store"),
+        ("zarr_core_codecs", "zarr_core.codecs.base:Codec.from_config"),
+        ("zarr_core_storage_transformers", "zarr_core.transformers:StorageTransformer.from_config"),
+    ],
+)
+def test_hook_docs_match_the_contract_signatures(hook, method):
+    import inspect
+
+    from zarr_core import hookspecs
+    from zarr_core.plugins import load_target
+
+    func = load_target(method)
+    name = method.rpartition(".")[2]
+    signature = inspect.signature(func)
+    params = []
+    for p in signature.parameters.values():
+        text = p.name
+        if p.kind is p.VAR_KEYWORD:
+            text = f"**{p.name}"
+        elif p.default is not p.empty:
+            text = f"{p.name}={p.default!r}"
+        params.append((p.kind, text))
+    rendered, star_done = [], False
+    for kind, text in params:
+        if kind is inspect.Parameter.KEYWORD_ONLY and not star_done:
+            rendered.append("*")
+            star_done = True
+        rendered.append(text)
+    returns = signature.return_annotation
+    documented = f"``{name}({', '.join(rendered)}) -> {returns}``"
+    doc = " ".join(getattr(hookspecs, hook).__doc__.split())
+    assert documented in doc, f"{hook} should document {documented}"
+
+
+def test_a_broken_plugin_stops_fallbacks_instead_of_guessing(plugin_registry, tmp_path):
+    # The plugin's hook fails, so nobody knows which schemes and suffixes it serves: a URL
+    # or suffix no loaded plugin serves must not silently go to fsspec or a directory.
+    module = types.ModuleType("tarplugin")
+
+    def stores():
+        raise RuntimeError("tar support is broken")
+
+    module.zarr_core_stores = hookimpl(stores)
+    plugin_registry.register(module, name="tar", distribution="zarr-core-tar")
+    for url in ("tar:///x.tar", str(tmp_path / "x.tar")):
+        with pytest.raises(PluginLoadError, match="'zarr-core-tar'.*may be theirs") as info:
+            open_store(url)
+        assert "tar support is broken" in str(info.value)
+    assert not (tmp_path / "x.tar").exists()
+    # What loaded plugins (here: core) serve still opens, and so do .zarr directories.
+    open_store("memory://")
+    assert isinstance(open_store(str(tmp_path / "x.zarr")), Store)

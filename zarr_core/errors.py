@@ -224,12 +224,14 @@ class PluginNotFoundError(PluginError, ValueError):
 class PluginLoadError(PluginError, ImportError):
     """A plugin (or the object it points to) failed to import."""
 
-    def __init__(self, distribution: str, target: str, cause: BaseException):
+    def __init__(
+        self, distribution: str, target: str, cause: BaseException, hint: str | None = None
+    ):
         self.distribution = distribution
         self.target = target
         super().__init__(
             f"the plugin distribution {distribution!r} failed to load {target!r}: "
-            f"{type(cause).__name__}: {cause}"
+            f"{type(cause).__name__}: {cause}" + (f"; {hint}" if hint else "")
         )
 
 

@@ -423,6 +423,28 @@ class PluginRegistry:
             raise failed
         raise PluginNotFoundError(kind, key, distribution, self.names(kind))
 
+    def refuse_fallback(self, kind: str, key: str) -> None:
+        """Raise instead of falling back to a default when a plugin failed to load.
+
+        A broken plugin's declarations are unknown (its module did not import), so any
+        scheme or suffix no loaded plugin serves may be one it would have served: opening
+        it with fsspec or as a directory could silently put data in the wrong place.
+        """
+        self.load()
+        broken = [info for info in self._plugins.values() if info.status == "error"]
+        if broken:
+            names = ", ".join(repr(info.distribution) for info in broken)
+            raise PluginLoadError(
+                broken[0].distribution,
+                broken[0].name,
+                broken[0].exception or PluginError(broken[0].error or "failed"),
+                hint=(
+                    f"no loaded plugin serves the {kind} {key!r} and the plugin(s) {names} "
+                    f"failed to load, so it may be theirs; fix or uninstall them (see "
+                    f"`zarr-core plugins`)"
+                ),
+            ) from broken[0].exception
+
     def _failed_distribution(self, distribution: str | None) -> BaseException | None:
         for info in self._plugins.values():
             if info.status == "error" and info.distribution == distribution:

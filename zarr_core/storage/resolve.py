@@ -94,6 +94,7 @@ def _plan_root(segment: Segment) -> Stage:
                 segment.text,
                 f"{segment.scheme!r} is an adapter; it cannot start a pipeline",
             )
+        registry.refuse_fallback("scheme", segment.scheme)
         if _fsspec_knows(segment.scheme):
             return _fsspec_stage(segment)
         registry.require("scheme", segment.scheme)  # raises, naming what to install
@@ -107,6 +108,8 @@ def _plan_root(segment: Segment) -> Stage:
 
         if suffix in KNOWN_SUFFIXES:
             registry.require("suffix", suffix)
+        if suffix != ".zarr":  # the format's own directory suffix is never a plugin's
+            registry.refuse_fallback("suffix", suffix)
     entry = registry.claim(segment.body, "a")
     if entry is not None:
         return _stage(segment, "claim", entry)
