@@ -240,3 +240,36 @@ def test_save_load_and_copy_store_close_what_they_open(closing_plugin):
     assert closing_plugin["a.closing"].closed
     zarr_core.copy_store("a.closing", "b.closing")
     assert closing_plugin["b.closing"].closed and ".zarray" in closing_plugin["b.closing"]
+
+
+def test_node_errors_pickle_with_their_message():
+    import pickle
+
+    store = MemoryStore()
+    for error in (
+        ArrayNotFoundError("a", store, hint="a hint"),
+        ContainsGroupError("g", store, prefix="a group, not an array, is"),
+    ):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error) and copy.path == error.path
+        assert copy.store is None  # the store stays behind (it may not pickle)
+
+
+def test_blosc_config_is_written_without_typesize():
+    """numcodecs 0.16.0 puts ``typesize`` in Blosc's config; zarr-python 2 and tensorstore
+    refuse a ``.zarray`` holding it (found by the mindeps environment)."""
+    import json
+
+    import numcodecs
+
+    config = {**numcodecs.Blosc().get_config(), "typesize": 4}
+    z = zarr_core.zeros(4, dtype="i4", compressor=config, zarr_format=2)
+    assert json.loads(z.store[".zarray"])["compressor"] == {
+        "id": "blosc",
+        "cname": "lz4",
+        "clevel": 5,
+        "shuffle": 1,
+        "blocksize": 0,
+    }
+    z[:] = [1, 2, 3, 4]
+    assert z[:].tolist() == [1, 2, 3, 4]

@@ -160,6 +160,10 @@ def _v2_metadata(
     ):
         # numcodecs writes checksum: false, which tensorstore refuses; false is the default.
         compressor = {k: v for k, v in compressor.items() if k != "checksum"}
+    if compressor is not None and compressor.get("id") == "blosc" and "typesize" in compressor:
+        # numcodecs 0.16.0 writes typesize, which zarr-python 2 and tensorstore refuse;
+        # later numcodecs ignore it (blosc takes the item size from the dtype)
+        compressor = {k: v for k, v in compressor.items() if k != "typesize"}
     return ArrayMetadataV2(
         shape=shape,
         chunks=chunks,

@@ -110,6 +110,19 @@ class _NodeError(ZarrCoreError):
     def message_prefix(self) -> str:
         raise NotImplementedError
 
+    def __reduce__(self) -> tuple:
+        # rebuilt from the message, not the store (which may not pickle): errors cross
+        # process boundaries (multiprocessing, dask workers)
+        return (_restore_node_error, (type(self), self.args[0], self.path))
+
+
+def _restore_node_error(cls: type[_NodeError], message: str, path: str) -> _NodeError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.path = path
+    error.store = None
+    return error
+
 
 class ContainsArrayError(_NodeError, ValueError):
     """An array already exists where a new node was to be created."""
