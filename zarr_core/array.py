@@ -115,7 +115,7 @@ class Array(Node):
             if write_empty_chunks is None
             else write_empty_chunks
         )
-        self._load(_node or load_node(store, path, zarr_format, expect="array"))
+        self._load(_node or load_node(store, self._path, zarr_format, expect="array"))
         self._attrs = Attributes._of(self, cache=cache_attrs)
 
     # -- metadata -----------------------------------------------------------------------
