@@ -483,3 +483,17 @@ def test_lazy_package_exports():
     with pytest.raises(AttributeError):
         zarr_core_directory.Nope  # noqa: B018
     assert zarr_core.storage.DirectoryStore is DirectoryStore
+
+
+def test_file_url_with_fsspec_options_opens_an_fsstore(tmp_path):
+    # zarr-python 2: storage_options on a URL mean fsspec, so FSStore with those options.
+    from zarr_core.storage import FSStore
+
+    store = open_store(f"file://{tmp_path}/x.zarr", storage_options={"auto_mkdir": True})
+    assert isinstance(store, FSStore) and store.fs.auto_mkdir is True
+    store["a/b/c"] = b"1"
+    assert (tmp_path / "x.zarr" / "a" / "b" / "c").read_bytes() == b"1"
+    # Its own options (or none) keep the DirectoryStore; a plain path never takes fsspec's.
+    assert isinstance(open_store(f"file://{tmp_path}/x.zarr"), DirectoryStore)
+    with pytest.raises(StorageOptionsError, match="auto_mkdir"):
+        open_store(str(tmp_path / "y.zarr"), storage_options={"auto_mkdir": True})
