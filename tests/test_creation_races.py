@@ -71,18 +71,8 @@ def test_w_minus_has_one_winner(store, zarr_format):
 def test_group_creators_all_succeed(store, zarr_format):
     root = zarr_core.group(store=store, zarr_format=zarr_format)
     for round_ in range(ROUNDS):
-        barrier = threading.Barrier(THREADS)
-
-        def create(worker: int) -> None:
-            barrier.wait()
-            if worker % 2:
-                root.require_group(f"g{round_}/sub")
-            else:
-                zarr_core.open_group(
-                    store, path=f"g{round_}/sub", mode="a", zarr_format=zarr_format
-                )
-
-        run_in_threads(create, THREADS)  # re-raises any ContainsGroupError
+        # run_in_threads re-raises a ContainsGroupError of any creator
+        run_in_threads(_group_creator(store, root, f"g{round_}/sub", zarr_format), THREADS)
         assert f"g{round_}/sub" in root
 
 
