@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numcodecs
@@ -30,6 +30,16 @@ from zarr_core.codecs.base import (
     Codec,
     byte_view,
 )
+from zarr_core.codecs.bounded import (
+    GZIP_WBITS,
+    bz2_bounded,
+    check_size,
+    lzma_bounded,
+    stated_size_blosc,
+    stated_size_lz4,
+    zlib_bounded,
+)
+from zarr_core.codecs.compressors import zstd_decompress_bounded
 from zarr_core.errors import CodecError
 
 __all__ = [
@@ -200,6 +210,32 @@ class NumcodecsBytesBytesCodec(_NumcodecsV3, BytesBytesCodec):
 
     def decode(self, data: BytesLike) -> BytesLike:
         return self._codec.decode(data)
+
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        view = byte_view(data)
+        codec_id = self.codec_id
+        if codec_id in _STREAMING:
+            return _STREAMING[codec_id](self._codec, view, max_size)
+        if codec_id in _STATED_SIZE:
+            # numcodecs allocates what the header states: refuse a size too large first.
+            check_size(codec_id, _STATED_SIZE[codec_id](view), max_size)
+        return super().decode_bounded(view, max_size)
+
+
+# Compressors whose formats the standard library (or zstandard) can stream with a
+# maximum output: decoded here rather than by numcodecs, which has no such limit.
+_STREAMING: dict[str, Callable[[NumcodecsCodec, memoryview, int], BytesLike]] = {
+    "zlib": lambda codec, view, limit: zlib_bounded(view, limit),
+    "gzip": lambda codec, view, limit: zlib_bounded(view, limit, GZIP_WBITS),
+    "bz2": lambda codec, view, limit: bz2_bounded(view, limit),
+    "lzma": lambda codec, view, limit: lzma_bounded(view, limit, codec.format, codec.filters),
+    "zstd": lambda codec, view, limit: zstd_decompress_bounded(view, limit),
+}
+# Compressors whose header states the decoded size (numcodecs allocates exactly that).
+_STATED_SIZE: dict[str, Callable[[memoryview], int]] = {
+    "blosc": stated_size_blosc,
+    "lz4": stated_size_lz4,
+}
 
 
 class NumcodecsV2Compressor(NumcodecsBytesBytesCodec):
