@@ -84,6 +84,7 @@ __all__ = [
     "exportable",
     "nbytes_of",
     "to_bytes",
+    "items_are_large",
 ]
 
 #: Any C-contiguous object exporting the buffer protocol.
@@ -291,7 +292,7 @@ class BytesBytesCodec(Codec):
 
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         """Encode several chunks; large ones run on the shared thread pool."""
-        return parallel_map(self.encode, datas, _items_are_large(datas))
+        return parallel_map(self.encode, datas, items_are_large(datas))
 
     def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
         """Decode one chunk's bytes, which must decode to at most ``max_size`` bytes.
@@ -311,9 +312,9 @@ class BytesBytesCodec(Codec):
         """Decode several chunks (each at most ``max_size`` bytes when given, see
         :meth:`decode_bounded`); large ones run on the shared thread pool."""
         if max_size is None:
-            return parallel_map(self.decode, datas, _items_are_large(datas))
+            return parallel_map(self.decode, datas, items_are_large(datas))
         return parallel_map(
-            lambda d: self.decode_bounded(d, max_size), datas, _items_are_large(datas)
+            lambda d: self.decode_bounded(d, max_size), datas, items_are_large(datas)
         )
 
     def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray | None:
@@ -324,6 +325,7 @@ class BytesBytesCodec(Codec):
         return None
 
 
-def _items_are_large(datas: Sequence[BytesLike]) -> bool:
-    # Chunks of one array are similar in size, so the first one stands for all.
+def items_are_large(datas: Sequence[BytesLike]) -> bool:
+    """Whether a batch is worth the thread pool (chunks of one array are similar in
+    size, so the first one stands for all)."""
     return bool(datas) and nbytes_of(datas[0]) >= PARALLEL_MIN_BYTES

@@ -56,14 +56,14 @@ def check_size(codec: str, size: int, limit: int) -> None:
         raise DecodedTooLarge(codec, limit, size)
 
 
-def stated_size_blosc(view: memoryview) -> int:
+def stated_size_blosc(view: bytes | memoryview) -> int:
     """The decoded size a blosc header states (bytes 4-8, little-endian)."""
     if len(view) < 16:
         raise ValueError(f"blosc: {len(view)} bytes is shorter than the 16-byte header")
     return int.from_bytes(view[4:8], "little")
 
 
-def stated_size_lz4(view: memoryview) -> int:
+def stated_size_lz4(view: bytes | memoryview) -> int:
     """The decoded size numcodecs ``LZ4`` stores before the block (4 bytes, little-endian)."""
     if len(view) < 4:
         raise ValueError(f"lz4: {len(view)} bytes is shorter than the 4-byte size header")
