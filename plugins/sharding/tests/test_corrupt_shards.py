@@ -124,3 +124,31 @@ def test_empty_shard_inside_a_checksummed_chain_is_fill() -> None:
     z.store["c/0"] = b""
     with pytest.raises(CorruptChunkError, match=r"chunk 'c/0' is corrupt: crc32c"):
         z[...]
+
+
+@pytest.mark.parametrize("ranges", [True, False], ids=["ranges", "whole-values"])
+def test_inner_chunk_bomb_is_corrupt(ranges: bool) -> None:
+    """Inner chunks decode with the bound of their own (8 x 8 int32 = 256 bytes): a zstd
+    frame expanding to 64 MiB inside an intact shard is refused by the shard's key."""
+    import zstandard
+
+    store = CountingStore(ranges=ranges)
+    codecs = [
+        {
+            "name": "sharding_indexed",
+            "configuration": {
+                "chunk_shape": [8, 8],
+                "codecs": [{"name": "bytes"}, {"name": "zstd"}],
+            },
+        }
+    ]
+    z = zarr_core.create(
+        (64, 64), chunks=(32, 32), dtype="i4", codecs=codecs, store=store, zarr_format=3
+    )
+    z[...] = 7
+    frame = zstandard.ZstdCompressor(write_content_size=False).compress(bytes(2**26))
+    store.data[KEY] = z._pipeline.array_bytes_codec._build([(0, frame)])
+    with pytest.raises(CorruptChunkError, match="decompression bomb") as info:
+        z[3, 5]
+    assert info.value.key.startswith(KEY)
+    assert (z[8:32, 8:32] == 0).all()  # the other inner chunks are absent: fill
