@@ -152,7 +152,8 @@ def read(
     dtype = check_fields(fields, array.dtype)
     # Every output element belongs to exactly one projection, so only the regions of
     # missing chunks need the fill value: no pass over the whole buffer.
-    buffer = np.empty(indexer.out_shape, dtype=dtype)
+    # In the array's order, as zarr-python 2 returns it (order "F" gives F-ordered output).
+    buffer = np.empty(indexer.out_shape, dtype=dtype, order=array.order)
     if projections and (codec := _partial_codec(array)) is not None:
         # The codec fetches and decodes only what the selection needs (sharding: an
         # index and byte ranges) and writes it straight into the buffer.
@@ -167,7 +168,9 @@ def read(
         _read_chunks(
             array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields
         )
-    result = buffer.reshape(indexer.shape)
+    # Dropping axes keeps the layout; a subarray field (``("bar", "f4", (3, 2))``) adds
+    # its own axes after the selection's, as NumPy does.
+    result = buffer.reshape(indexer.shape + dtype.shape, order="A")
     if out is None:
         return result
     if out.shape != result.shape:
@@ -233,15 +236,17 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches."""
     array._check_writable()
     dtype = check_fields(fields, array.dtype)
+    # A subarray field takes values with its axes after the selection's.
+    extra = dtype.shape
     if dtype.kind != "O":
         # converting first makes a tuple one structured element, not a row of values
-        value = np.asarray(value, dtype=dtype)
+        value = np.asarray(value, dtype=dtype.base)
     try:
         if dtype.kind == "O":
             value = _object_array(value, indexer.shape)
-        value = np.broadcast_to(value, indexer.shape).reshape(indexer.out_shape)
+        value = np.broadcast_to(value, indexer.shape + extra).reshape(indexer.out_shape + extra)
     except ValueError:
-        raise ShapeMismatchError(_shape_of(value), tuple(indexer.shape)) from None
+        raise ShapeMismatchError(_shape_of(value), tuple(indexer.shape) + extra) from None
     projections = list(indexer)
     if not projections:
         return
