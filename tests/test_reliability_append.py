@@ -146,3 +146,14 @@ def test_append_refuses_mismatched_data(zarr_format: int) -> None:
     with pytest.raises(ValueError, match=r"cannot append data of shape \(2, 2\) to an array"):
         z.append(np.zeros((2, 2), dtype="i4"))
     assert z.shape == (0,)
+
+
+def test_append_without_synchronizer_starts_from_the_stored_shape(zarr_format: int) -> None:
+    """Sequential appends through two objects keep both (zarr-python 2.18 with cached
+    metadata appends at its own stale shape and overwrites the other's data)."""
+    store = zarr_core.MemoryStore()
+    a = _create(store, zarr_format)
+    b = zarr_core.open_array(store, mode="r+")
+    b.append(np.ones(3, dtype="i4"))
+    assert a.append(np.full(2, 2, dtype="i4")) == (5,)
+    assert zarr_core.open_array(store, mode="r")[:].tolist() == [1, 1, 1, 2, 2]

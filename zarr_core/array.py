@@ -364,16 +364,15 @@ class Array(Node):
     def resize(self, *shape: int | tuple[int, ...]) -> None:
         """Change the shape; chunks wholly outside the new shape are deleted.
 
-        Under a synchronizer this holds the lock on the metadata key and re-reads the
-        metadata first.
+        The stored metadata is re-read first (under a synchronizer, holding the lock on
+        the metadata key), as zarr-python 2 does.
         """
         self._check_writable()
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         new_shape = tuple(int(s) for s in shape)
         with self._metadata_lock():
-            if self._synchronizer is not None:
-                self._reload()
+            self._reload()
             self._resize_nosync(new_shape)
 
     def _resize_nosync(self, new_shape: tuple[int, ...]) -> None:
@@ -393,14 +392,14 @@ class Array(Node):
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
         """Grow along ``axis`` and write ``data`` into the new region; returns the new shape.
 
-        Under a synchronizer the whole append (re-reading the shape, resizing, writing
-        the data) holds the lock on the metadata key: concurrent appends never overlap.
+        The stored shape is re-read first; under a synchronizer the whole append
+        (re-reading, resizing, writing the data) holds the lock on the metadata key, so
+        concurrent appends never overlap.
         """
         self._check_writable()
         data = np.asanyarray(data)
         with self._metadata_lock():
-            if self._synchronizer is not None:
-                self._reload()
+            self._reload()
             shape = self.shape
             if data.ndim != self.ndim or any(
                 d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
