@@ -10,7 +10,6 @@ write covers partially are read first; a full-chunk write never reads.
 from __future__ import annotations
 
 import os
-import resource
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,9 +84,15 @@ def _equal(values: np.ndarray, fill: np.ndarray) -> np.ndarray:
 _ALWAYS_FITS = 2**30
 
 
-def _memory_limit() -> int:
-    """Bytes this process can ever allocate: physical memory, or less under RLIMIT_AS."""
-    limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+def _memory_limit() -> int | None:
+    """Bytes this process can ever allocate: physical memory, or less under RLIMIT_AS;
+    None where the system does not say (not POSIX)."""
+    try:
+        import resource
+
+        limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     return limit if soft == resource.RLIM_INFINITY else min(limit, soft)
 
@@ -110,7 +115,7 @@ def check_chunk_fits(array: Array) -> None:
     if nbytes <= _ALWAYS_FITS:
         return
     limit = _memory_limit()
-    if nbytes > limit:
+    if limit is not None and nbytes > limit:
         field = "chunks" if array.zarr_format == 2 else "chunk_grid"
         raise MetadataError(
             f"a chunk of shape {array.chunks} takes {nbytes / 2**30:.1f} GiB in memory, more "
