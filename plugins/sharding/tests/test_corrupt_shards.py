@@ -152,3 +152,24 @@ def test_inner_chunk_bomb_is_corrupt(ranges: bool) -> None:
         z[3, 5]
     assert info.value.key.startswith(KEY)
     assert (z[8:32, 8:32] == 0).all()  # the other inner chunks are absent: fill
+
+
+@pytest.mark.parametrize("spoil", [lambda v: b"", lambda v: v[:10]], ids=["empty", "truncated"])
+def test_storage_transformer_shard_damage_is_corrupt(store: CountingStore, spoil) -> None:
+    """The ZEP 2 draft transformer refuses damaged shards the same way."""
+    from zarr_core_sharding import ShardingStorageTransformer
+
+    z = zarr_core.create(
+        (10, 9),
+        chunks=(2, 3),
+        dtype="i4",
+        store=store,
+        zarr_format=3,
+        storage_transformers=[ShardingStorageTransformer("indexed", (2, 2))],
+    )
+    z[...] = 5
+    store.data["c/0/0"] = spoil(store.data["c/0/0"])
+    for op in (lambda: z[0, 0], lambda: z[...], lambda: z.__setitem__((0, 0), 1)):
+        with pytest.raises(CorruptChunkError, match=r"chunk 'c/0/0' is corrupt: .*index"):
+            op()
+    assert z[9, 8] == 5
