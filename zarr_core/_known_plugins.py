@@ -19,6 +19,7 @@ KNOWN_SCHEMES: dict[str, str] = {
     "redis": "zarr-core-redis",
     "rediss": "zarr-core-redis",
     "sqlite": "zarr-core-sqlite",
+    "unix": "zarr-core-redis",
     "zip": "zarr-core-zip",
 }
 
