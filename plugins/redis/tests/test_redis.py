@@ -267,9 +267,7 @@ def test_bad_urls(url, message):
 
 @pytest.fixture
 def registered(plugin_registry):
-    plugin_registry.register(
-        zarr_core_redis.plugin, name="redis", distribution="zarr-core-redis"
-    )
+    plugin_registry.register(zarr_core_redis.plugin, name="redis", distribution="zarr-core-redis")
     return plugin_registry
 
 

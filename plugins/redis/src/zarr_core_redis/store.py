@@ -123,7 +123,9 @@ class RedisStore(Store):
         if socket:
             self.server = f"unix:{socket}"
         else:
-            self.server = f"{redis_kwargs.get('host', 'localhost')}:{redis_kwargs.get('port', 6379)}"
+            self.server = (
+                f"{redis_kwargs.get('host', 'localhost')}:{redis_kwargs.get('port', 6379)}"
+            )
         self.db = int(redis_kwargs.get("db", 0))
 
     # -- errors ---------------------------------------------------------------------------
@@ -324,8 +326,7 @@ class RedisStore(Store):
         clash = sorted(set(kwargs) & set(storage_options))
         if clash:
             raise StorageOptionsError(
-                f"{clash} are given both in the URL {url!r} and in storage_options; "
-                f"give each once"
+                f"{clash} are given both in the URL {url!r} and in storage_options; give each once"
             )
         return cls(read_only=mode_is_read_only(mode), **kwargs, **storage_options)
 
@@ -354,7 +355,8 @@ def _translate(
     import redis.exceptions as rx
 
     text = str(exc)
-    if isinstance(exc, rx.AuthenticationError) or any(r in text for r in _AUTH_REPLIES):
+    refused = (rx.AuthenticationError, rx.NoPermissionError)
+    if isinstance(exc, refused) or any(r in text for r in _AUTH_REPLIES):
         return StoreAuthenticationError(
             server,
             operation,
