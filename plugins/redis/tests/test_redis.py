@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import redis
 import zarr_core_redis.plugin
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from zarr_core_redis import RedisStore
 from zarr_core_redis import store as store_module
 
 import zarr_core
-from zarr_core.errors import StorageOptionsError, URLPipelineError
+from zarr_core.errors import StorageOptionsError, StoreConnectionError, URLPipelineError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.end_to_end import StorePluginTests
@@ -337,3 +339,19 @@ class TestThroughZarrCore(StorePluginTests):
             )
         listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
         assert listed["zarr-core-redis"].schemes == ["redis", "rediss", "unix"]
+
+
+def test_rediss_url_speaks_tls(registered, redis_tls_server):
+    url = f"rediss://{redis_tls_server.address}/0?prefix=tls"
+    options = {"ssl_ca_certs": redis_tls_server.ssl_ca_certs}
+    root = zarr_core.open_group(url, mode="w", storage_options=options)
+    root.zeros("a", shape=(6,), chunks=(4,), dtype="u1")[:] = np.arange(6)
+    assert root.store.redis_kwargs["ssl"] is True
+    assert zarr_core.open_group(url, mode="r", storage_options=options)["a"][:].tolist() == [
+        0, 1, 2, 3, 4, 5,
+    ]  # fmt: skip
+    # The server refuses plain TCP on its TLS port; the client reports a dropped connection.
+    plain = RedisStore(prefix="tls", host=redis_tls_server.host, port=redis_tls_server.port,
+                       retry=Retry(NoBackoff(), 0))  # fmt: skip
+    with pytest.raises(StoreConnectionError, match=f"failed on {redis_tls_server.address}"):
+        plain["a/zarr.json"]
