@@ -146,6 +146,9 @@ def test_batches_are_pipelines_of_few_commands(store, client):
     ran = commands_during(client, lambda: store.delitems(list(values)[:-1]))
     assert ran == {"multi": 1, "del": 3, "exec": 1}
     assert list(store) == [f"c/{n - 1}"]
+    # A batch of one (the engine stores and fetches large chunks one per call) is one command.
+    assert commands_during(client, lambda: store.setitems({"one": b"1"})) == {"set": 1}
+    assert commands_during(client, lambda: store.getitems(["one"])) == {"get": 1}
 
 
 def test_byte_ranges_are_getrange_in_one_transaction(store, client):

@@ -183,17 +183,22 @@ class RedisStore(Store):
         raw = self._raw_prefix
         names = [raw + k.encode() for k in keys]
         with self._talking("getitems", keys):
-            pipe = self._client.pipeline(transaction=False)
-            for i in range(0, len(names), _BATCH):
-                pipe.mget(names[i : i + _BATCH])
-            replies = pipe.execute()
-        values = [v for reply in replies for v in reply]
+            if len(names) == 1:  # the engine fetches large chunks one per call
+                values = [self._client.get(names[0])]
+            else:
+                pipe = self._client.pipeline(transaction=False)
+                for i in range(0, len(names), _BATCH):
+                    pipe.mget(names[i : i + _BATCH])
+                values = [v for reply in pipe.execute() for v in reply]
         return {k: v for k, v in zip(keys, values) if v is not None}
 
     def _set_many(self, items: dict[str, bytes]) -> None:
         raw = self._raw_prefix
         pairs = [(raw + k.encode(), v) for k, v in items.items()]
         with self._talking("setitems", list(items)):
+            if len(pairs) == 1:  # one SET is atomic by itself: no MULTI/EXEC around it
+                self._client.set(*pairs[0])
+                return
             pipe = self._client.pipeline(transaction=True)
             for i in range(0, len(pairs), _BATCH):
                 pipe.mset(dict(pairs[i : i + _BATCH]))
