@@ -225,16 +225,16 @@ class RedisStore(Store):
             pipe = self._client.pipeline(transaction=True)
             for key in distinct:
                 pipe.exists(self._name(key))
-            asked = []
+            asked = []  # whether each request sent a command (empty ranges need none)
             for key, byte_range in requests:
-                bounds = _getrange_bounds(byte_range)
-                asked.append(bounds is not None)
-                if bounds is None:
-                    continue
-                if bounds is _WHOLE:
+                if byte_range is None:
                     pipe.get(self._name(key))
-                else:
+                    asked.append(True)
+                    continue
+                bounds = _getrange_bounds(byte_range)
+                if bounds is not None:
                     pipe.getrange(self._name(key), *bounds)
+                asked.append(bounds is not None)
             replies = pipe.execute()
         exists = dict(zip(distinct, replies))
         ranges = iter(replies[len(distinct) :])
@@ -336,14 +336,11 @@ class RedisStore(Store):
         return cls(read_only=mode_is_read_only(mode), **kwargs, **storage_options)
 
 
-#: Marks a request for a whole value (``GET`` rather than ``GETRANGE``).
-_WHOLE = (0, -1)
+def _getrange_bounds(byte_range: ByteRange) -> tuple[int, int] | None:
+    """``GETRANGE`` start and (inclusive) end for a range; ``None`` when it is empty.
 
-
-def _getrange_bounds(byte_range: ByteRange | None) -> tuple[int, int] | None:
-    """``GETRANGE`` start and (inclusive) end for a range; ``None`` when it is empty."""
-    if byte_range is None:
-        return _WHOLE
+    Redis clips both ends to the value and counts negative offsets from its end.
+    """
     if byte_range.suffix is not None:
         return (-byte_range.suffix, -1) if byte_range.suffix else None
     if byte_range.length is None:
