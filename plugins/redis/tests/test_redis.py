@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 import pickletools
 from urllib.parse import quote
@@ -19,6 +20,7 @@ import zarr_core
 from zarr_core.errors import StorageOptionsError, StoreConnectionError, URLPipelineError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.concurrency import SeveralProcessesTests
 from zarr_core.testing.end_to_end import StorePluginTests
 
 
@@ -181,6 +183,29 @@ def test_set_if_not_exists_is_set_nx(store, client):
     assert store["m/zarr.json"] == b"1"
 
 
+def _race(store: RedisStore, worker: int, queue) -> None:
+    # Module level, so that a spawned child finds it by name.
+    won = [i for i in range(20) if store.set_if_not_exists(f"race/{i}", b"%d" % worker)]
+    queue.put((worker, won))
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_set_if_not_exists_has_one_winner_across_processes(store, method):
+    ctx = multiprocessing.get_context(method)
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_race, args=(store, w, queue)) for w in range(4)]
+    for p in procs:
+        p.start()
+    won = dict(queue.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 4
+    assert sorted(i for keys in won.values() for i in keys) == list(range(20))  # one winner each
+    for worker, keys in won.items():
+        for i in keys:
+            assert store[f"race/{i}"] == b"%d" % worker
+
+
 def test_rename_moves_values_inside_the_server(store, client):
     store.setitems({"a/x": b"1", "a/y/z": b"2", "a": b"3", "ab": b"4"})
     ran = commands_during(client, lambda: store.rename("a", "b"))
@@ -307,6 +332,15 @@ def test_unix_socket_url(registered, redis_server_factory, tmp_path):
     socket_client = redis.Redis(unix_socket_path=server.unix_socket_path, db=1)
     assert socket_client.exists("sock:a/zarr.json")
     assert zarr_core.open_group(url, mode="r")["a"][:].tolist() == list(range(10))
+
+
+class TestSeveralProcesses(SeveralProcessesTests):
+    @pytest.fixture(autouse=True)
+    def _server(self, redis_server):
+        self.server = redis_server
+
+    def make_store(self, tmp_path):
+        return RedisStore(prefix=str(tmp_path), host=self.server.host, port=self.server.port)
 
 
 # -- the plugin seen through zarr-core ----------------------------------------------------------
