@@ -377,6 +377,8 @@ class TestThroughZarrCore(StorePluginTests):
             )
         listed = {p.distribution: p for p in zarr_core.plugins.list_plugins()}
         assert listed["zarr-core-redis"].schemes == ["redis", "rediss", "unix"]
+        # zarr-python 2's name, where 2.x code finds it.
+        assert zarr_core.storage.RedisStore is RedisStore and zarr_core.RedisStore is RedisStore
 
 
 def test_rediss_url_speaks_tls(registered, redis_tls_server):
