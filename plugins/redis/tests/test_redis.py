@@ -21,7 +21,7 @@ import zarr_core
 from zarr_core.errors import StorageOptionsError, StoreConnectionError, URLPipelineError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
-from zarr_core.testing.concurrency import SeveralProcessesTests
+from zarr_core.testing.concurrency import AtomicCreationTests, SeveralProcessesTests
 from zarr_core.testing.end_to_end import StorePluginTests
 
 
@@ -335,7 +335,7 @@ def test_unix_socket_url(registered, redis_server_factory, tmp_path):
     assert zarr_core.open_group(url, mode="r")["a"][:].tolist() == list(range(10))
 
 
-class TestSeveralProcesses(SeveralProcessesTests):
+class TestSeveralProcesses(SeveralProcessesTests, AtomicCreationTests):
     @pytest.fixture(autouse=True)
     def _server(self, redis_server):
         self.server = redis_server
