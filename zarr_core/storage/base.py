@@ -35,6 +35,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
@@ -94,8 +95,9 @@ class Store(MutableMapping[str, bytes]):
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
     reading the whole value), ``is_persistent`` (data outlives the object; pickling
-    reopens rather than copies) and ``supports_multiprocess_writes`` (several processes may
-    write distinct keys at once and every write lands). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    reopens rather than copies), ``supports_multiprocess_writes`` (several processes may
+    write distinct keys at once and every write lands) and ``supports_transactions``
+    (:meth:`transaction` makes a read-modify-write atomic). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -105,6 +107,7 @@ class Store(MutableMapping[str, bytes]):
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
     supports_multiprocess_writes: ClassVar[bool] = False
+    supports_transactions: ClassVar[bool] = False
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False
@@ -397,6 +400,17 @@ class Store(MutableMapping[str, bytes]):
     def _check_writable(self, key: str | None = None) -> None:
         if self._read_only:
             raise ReadOnlyError(f"store {self!r}", key)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context in which this thread's reads and writes of the store are one atomic
+        transaction, on backends that have them (``supports_transactions``): a chunk read,
+        changed and written back inside it cannot lose another writer's update, even from
+        another process. Elsewhere it does nothing; use a synchronizer there.
+
+        Backends override it with their own transaction (SQLite ``BEGIN IMMEDIATE``, an
+        LMDB write transaction); operations of other threads inside it are not part of it.
+        """
+        return nullcontext()
 
     def close(self) -> None:
         """Release resources; persistent stores flush. Idempotent."""

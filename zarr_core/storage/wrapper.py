@@ -10,6 +10,7 @@ own checks run: a wrapper cannot write past a read-only store it wraps).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from zarr_core.storage.base import Store
@@ -52,6 +53,13 @@ class WrapperStore(Store):
     @property
     def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
         return self.store.supports_multiprocess_writes
+
+    @property
+    def supports_transactions(self) -> bool:  # type: ignore[override]
+        return self.store.supports_transactions
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.store.transaction()
 
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
