@@ -91,6 +91,8 @@ class Store(MutableMapping[str, bytes]):
         Default chunk-key separator for Zarr v2 arrays created in this store
         (``"."`` or ``"/"``; ``None`` lets the array decide).
 
+    Notes
+    -----
     Capability flags (class attributes, or properties where they depend on the instance)
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
