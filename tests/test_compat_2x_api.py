@@ -541,3 +541,13 @@ result = sorted(g.store)
         ContainsArrayError, match=r"^an array already exists at path 'c' in <MemoryStore"
     ):
         root.create_group("c/b")
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_a_subarray_dtype_adds_its_axes(zarr_format):
+    # zarr-python 2.18: zeros((4,), chunks=(2,), dtype=("f4", (2, 2))) is a (4, 2, 2) float32
+    # array with chunks (2, 2, 2).
+    z = zarr_core.zeros((4,), chunks=(2,), dtype=("f4", (2, 2)), zarr_format=zarr_format)
+    assert (z.shape, z.chunks, z.dtype) == ((4, 2, 2), (2, 2, 2), np.dtype("f4"))
+    z[0] = 1
+    assert z[0].tolist() == [[1.0, 1.0], [1.0, 1.0]] and float(z[1:].sum()) == 0

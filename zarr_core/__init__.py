@@ -45,13 +45,13 @@ from zarr_core.creation import (
 from zarr_core.group import Group
 from zarr_core.hierarchy import group, open, open_group
 from zarr_core.integrations.dask import from_dask, to_dask
-from zarr_core.keywords import merge_format
 from zarr_core.plugins import list_plugins, which
 from zarr_core.storage import (
     FSStore,
     KVStore,
     MemoryStore,
     Store,
+    normalize_store_arg,
     open_store,
 )
 from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
@@ -139,19 +139,6 @@ _NUMCODECS_NAMES = frozenset(
         "Zstd",
     ]
 )
-
-
-def normalize_store_arg(
-    store: Any,
-    storage_options: dict | None = None,
-    mode: str = "r",
-    *,
-    zarr_version: int | None = None,
-) -> Store:
-    """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
-    is checked and otherwise has no effect: a store holds either format)."""
-    merge_format(None, zarr_version)
-    return open_store(store, mode=mode, storage_options=storage_options)
 
 
 def __getattr__(name: str) -> Any:

@@ -398,6 +398,12 @@ def create(
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     shape = (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(s) for s in shape)
     dtype, object_codec, object_kind = _object_codec_for(dtype, object_codec)
+    if dtype.subdtype is not None:
+        # A subarray dtype ('f4', (2, 2)) adds its axes to the array, as in zarr-python 2.
+        dtype, extra = dtype.subdtype
+        if isinstance(chunks, tuple | list) and len(chunks) == len(shape):
+            chunks = (*chunks, *extra)
+        shape = (*shape, *extra)
     chunks = normalize_chunks(chunks, shape, dtype.itemsize)
     order = order or config.get("array.order")
     if order not in ("C", "F"):

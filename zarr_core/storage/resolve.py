@@ -263,7 +263,15 @@ def open_store(
 
 
 def normalize_store_arg(
-    store: Any, storage_options: dict[str, Any] | None = None, mode: str = "r"
+    store: Any,
+    storage_options: dict[str, Any] | None = None,
+    mode: str = "r",
+    *,
+    zarr_version: int | None = None,
 ) -> Store:
-    """zarr-python 2 spelling of :func:`open_store` (argument order as there)."""
+    """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
+    is checked and otherwise has no effect: a store holds either format)."""
+    from zarr_core.keywords import merge_format
+
+    merge_format(None, zarr_version)
     return open_store(store, mode=mode, storage_options=storage_options)
