@@ -94,7 +94,9 @@ class Store(MutableMapping[str, bytes]):
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
     reading the whole value) and ``is_persistent`` (data outlives the object; pickling
-    reopens rather than copies). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    reopens rather than copies), ``translates_metadata`` (the metadata documents read back
+    are a view of what was written, as N5 presents its ``attributes.json``: a new node is
+    re-read after creation). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -103,6 +105,7 @@ class Store(MutableMapping[str, bytes]):
     supports_listing: ClassVar[bool] = True
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
+    translates_metadata: ClassVar[bool] = False
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False

@@ -49,6 +49,10 @@ class WrapperStore(Store):
     def is_persistent(self) -> bool:  # type: ignore[override]
         return self.store.is_persistent
 
+    @property
+    def translates_metadata(self) -> bool:  # type: ignore[override]
+        return self.store.translates_metadata
+
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
         return self.store[key]
