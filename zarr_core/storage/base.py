@@ -96,7 +96,8 @@ class Store(MutableMapping[str, bytes]):
     reading the whole value) and ``is_persistent`` (data outlives the object; pickling
     reopens rather than copies), ``translates_metadata`` (the metadata documents read back
     are a view of what was written, as N5 presents its ``attributes.json``: a new node is
-    re-read after creation). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    re-read after creation) and ``native_zarr_format`` (the one Zarr format the store can
+    hold, N5's 2, used for new nodes when no format is asked for). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -106,6 +107,7 @@ class Store(MutableMapping[str, bytes]):
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
     translates_metadata: ClassVar[bool] = False
+    native_zarr_format: ClassVar[int | None] = None
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False

@@ -53,6 +53,10 @@ class WrapperStore(Store):
     def translates_metadata(self) -> bool:  # type: ignore[override]
         return self.store.translates_metadata
 
+    @property
+    def native_zarr_format(self) -> int | None:  # type: ignore[override]
+        return self.store.native_zarr_format
+
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
         return self.store[key]

@@ -36,6 +36,7 @@ from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import normalize_path
 from zarr_core.storage.wrapper import WrapperStore
 from zarr_core_n5 import metadata as _meta
+from zarr_core_n5.errors import N5MetadataError
 
 __all__ = ["N5Container"]
 
@@ -57,6 +58,20 @@ def _n5_key(key: str) -> str:
     if _CHUNK.fullmatch(last) and "." in last:
         return head + "/".join(reversed(last.split(".")))
     return key
+
+
+def _refuse_v3(key: str, value: bytes) -> None:
+    """Zarr v3 node documents would make a hybrid no N5 reader sees: refuse them."""
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return
+    if isinstance(doc, dict) and doc.get("zarr_format") == 3 and "node_type" in doc:
+        raise N5MetadataError(
+            "N5 containers are presented as Zarr format 2 hierarchies; create nodes here "
+            "with zarr_format=2 (or convert the hierarchy with zarr-core's convert)",
+            key=key,
+        )
 
 
 def _dumps(doc: Any) -> bytes:
@@ -86,6 +101,8 @@ class N5Container(WrapperStore):
     consumes: ClassVar[str] = "node"
     # zarr-core re-reads a new array's .zarray: the n5_block view is what encodes chunks.
     translates_metadata: ClassVar[bool] = True  # type: ignore[misc]
+    # New nodes default to Zarr format 2, the only one N5 presents.
+    native_zarr_format: ClassVar[int | None] = 2  # type: ignore[misc]
 
     def __init__(self, store: Store, *, read_only: bool = False):
         super().__init__(store, read_only=read_only)
@@ -181,6 +198,8 @@ class N5Container(WrapperStore):
             if last in _META_NAMES:
                 meta.append((head, last, value))
             else:
+                if last == "zarr.json":
+                    _refuse_v3(key, value)
                 plain[_n5_key(key)] = value
         if meta:
             docs = self._docs(dict.fromkeys(m[0] for m in meta))
@@ -210,6 +229,8 @@ class N5Container(WrapperStore):
                 return False
             self._set_many({key: value})
             return True
+        if last == "zarr.json":
+            _refuse_v3(key, value)
         return self.store.set_if_not_exists(_n5_key(key), value)
 
     def _delete(self, key: str) -> None:
