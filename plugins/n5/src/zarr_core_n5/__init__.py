@@ -9,8 +9,9 @@ codec ``n5_default``. Classes are imported on first access, so that plugin disco
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_n5.errors import (
@@ -22,15 +23,6 @@ if TYPE_CHECKING:
     from zarr_core_n5.store import N5FSStore, N5Store
     from zarr_core_n5.wrapper import N5Container
 
-_WHERE = {
-    "N5Store": "store",
-    "N5FSStore": "store",
-    "N5Container": "wrapper",
-    "N5AttributeWarning": "errors",
-    "N5MetadataError": "errors",
-    "N5TensorstoreWarning": "errors",
-    "N5UnsupportedError": "errors",
-}
 __all__ = [
     "N5AttributeWarning",
     "N5Container",
@@ -40,9 +32,15 @@ __all__ = [
     "N5TensorstoreWarning",
     "N5UnsupportedError",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(f"zarr_core_n5.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'zarr_core_n5' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "N5AttributeWarning": "zarr_core_n5.errors",
+        "N5Container": "zarr_core_n5.wrapper",
+        "N5FSStore": "zarr_core_n5.store",
+        "N5MetadataError": "zarr_core_n5.errors",
+        "N5Store": "zarr_core_n5.store",
+        "N5TensorstoreWarning": "zarr_core_n5.errors",
+        "N5UnsupportedError": "zarr_core_n5.errors",
+    },
+)

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from zarr_core.storage.adapters import Consumes, StoreAdapter
 from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import normalize_path
@@ -78,7 +79,7 @@ def _dumps(doc: Any) -> bytes:
     return json.dumps(doc, indent=4, ensure_ascii=False).encode()
 
 
-class N5Container(WrapperStore):
+class N5Container(WrapperStore, StoreAdapter):
     """Present the N5 container in ``store`` as a Zarr v2 hierarchy.
 
     Parameters
@@ -98,7 +99,7 @@ class N5Container(WrapperStore):
     reverse them, so it sees the same dataset transposed.
     """
 
-    consumes: ClassVar[str] = "node"
+    consumes: ClassVar[Consumes] = "node"
     # zarr-core re-reads a new array's .zarray: the n5_block view is what encodes chunks.
     translates_metadata: ClassVar[bool] = True  # type: ignore[misc]
     # New nodes default to Zarr format 2, the only one N5 presents.
