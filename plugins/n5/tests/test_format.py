@@ -324,8 +324,9 @@ def test_reserved_attribute_names_never_break_metadata(tmp_path):
 )
 def test_tensorstore_unreadable_attributes_warn(tmp_path, attrs, bad):
     z = zarr_core.zeros((6, 4), chunks=(3, 2), dtype="f4", store=N5Store(tmp_path / "c.n5"))
-    with pytest.warns(N5TensorstoreWarning, match=f"attribute '{bad}' as a list of 2"):
+    with pytest.warns(N5TensorstoreWarning, match=f"attribute '{bad}' as a list of 2") as rec:
         z.attrs.update(attrs)
+    assert rec[0].filename == __file__  # the warning points at the user's line
     assert zarr_core.open_array(N5Store(tmp_path / "c.n5")).attrs.asdict() == attrs  # stored
 
 

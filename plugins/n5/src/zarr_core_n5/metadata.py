@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -62,6 +63,14 @@ RESERVED = _DATASET_KEYS | {"n5"}
 # tensorstore's n5 driver parses these user attributes and rejects a dataset whose values
 # have the wrong type: a per-dimension list of strings (axes, units) or numbers.
 _TENSORSTORE_LISTS = {"axes": "string", "units": "string", "resolution": "number"}
+
+
+def _warn(message: str, category: type[Warning]) -> None:
+    """Warn at the user's line: the first caller outside zarr-core and its plugins."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("zarr_core"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def loads(value: bytes, where: str) -> dict[str, Any]:
@@ -222,10 +231,9 @@ def apply_zarray(
         compression=compression,
     )
     if math.prod(chunks) * dtype.itemsize >= 2**31:
-        warnings.warn(
+        _warn(
             f"{where}: blocks of {chunks} {dtype} exceed 2 GiB, which tensorstore refuses",
             N5TensorstoreWarning,
-            stacklevel=4,
         )
     return out
 
@@ -240,11 +248,10 @@ def apply_zattrs(doc: Mapping[str, Any], value: bytes, where: str) -> dict[str, 
     attrs = loads(value, where)
     reserved = sorted(k for k in attrs if k in RESERVED)
     if reserved:
-        warnings.warn(
+        _warn(
             f"{where}: the attributes {reserved} are reserved by N5 for its own metadata and "
             "were not stored; rename them",
             N5AttributeWarning,
-            stacklevel=4,
         )
     out = {k: v for k, v in doc.items() if k in RESERVED}
     out.update((k, v) for k, v in attrs.items() if k not in RESERVED)
@@ -264,11 +271,10 @@ def _check_tensorstore(attrs: Mapping[str, Any], rank: int, where: str) -> None:
         elif ok:
             ok = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
         if not ok:
-            warnings.warn(
+            _warn(
                 f"{where}: tensorstore's n5 driver reads the attribute {name!r} as a list of "
                 f"{rank} {kind}s (one per dimension, N5 axis order) and will refuse to open "
                 f"this dataset with {name}={value!r}; store it in that form or under another "
                 "name",
                 N5TensorstoreWarning,
-                stacklevel=4,
             )
