@@ -387,3 +387,24 @@ def test_dimension_separator_argument(tmp_path):
     assert N5Store(tmp_path / "a.n5", dimension_separator="/").dimension_separator == "."
     with pytest.raises(ValueError, match="always nest their blocks with '/'"):
         N5Store(tmp_path / "a.n5", dimension_separator=".")
+
+
+def test_threads_updating_one_node_lose_nothing(tmp_path):
+    """.zarray and .zattrs share one attributes.json: concurrent updates both land."""
+    from zarr_core.testing.concurrency import run_in_threads
+
+    store = N5Store(tmp_path / "c.n5")
+    z = zarr_core.zeros((4,), chunks=(2,), dtype="u1", store=store)
+    zarray = json.loads(store[".zarray"])
+
+    def work(worker: int) -> None:
+        for i in range(1, 60):
+            if worker == 0:
+                store[".zarray"] = json.dumps({**zarray, "shape": [i]}).encode()
+            else:
+                store[".zattrs"] = json.dumps({"i": i}).encode()
+
+    run_in_threads(work, 2)
+    doc = json.loads((tmp_path / "c.n5" / "attributes.json").read_text())
+    assert (doc["dimensions"], doc["i"]) == ([59], 59)
+    assert z.store is store

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -45,6 +46,10 @@ _CHUNK = re.compile(r"\d+(\.\d+)*")
 _META_NAMES = (".zarray", ".zgroup", ".zattrs")
 _ATTRS = _meta.ATTRIBUTES
 _ZGROUP = json.dumps({"zarr_format": 2}, indent=4).encode()
+# Metadata updates read, change and rewrite one attributes.json; this lock keeps threads
+# of one process from losing each other's updates (metadata writes are rare, so one lock
+# for every container is enough, and it survives pickling, which a per-store one would not).
+_META_LOCK = threading.RLock()
 
 
 def _split(key: str) -> tuple[str, str]:
@@ -202,12 +207,15 @@ class N5Container(WrapperStore, StoreAdapter):
                 if last == "zarr.json":
                     _refuse_v3(key, value)
                 plain[_n5_key(key)] = value
-        if meta:
+        if not meta:
+            self.store.setitems(plain)
+            return
+        with _META_LOCK:
             docs = self._docs(dict.fromkeys(m[0] for m in meta))
             for head, name, value in meta:
                 docs[head] = self._apply(name, head, docs.get(head, {}), value)
             plain.update((d + _ATTRS, _meta.dumps(doc)) for d, doc in docs.items())
-        self.store.setitems(plain)
+            self.store.setitems(plain)
 
     def _apply(self, name: str, head: str, doc: dict, value: bytes) -> dict:
         where = self._where(head + _ATTRS)
@@ -225,11 +233,11 @@ class N5Container(WrapperStore, StoreAdapter):
             doc = self._apply(last, head, {}, value)
             return self.store.set_if_not_exists(head + _ATTRS, _meta.dumps(doc))
         if last == ".zattrs":
-            # Attributes are never raced for creation: a plain check then update.
-            if self._contains(key):
-                return False
-            self._set_many({key: value})
-            return True
+            with _META_LOCK:  # atomic among threads; attributes are not raced for creation
+                if self._contains(key):
+                    return False
+                self._set_many({key: value})
+                return True
         if last == "zarr.json":
             _refuse_v3(key, value)
         return self.store.set_if_not_exists(_n5_key(key), value)
@@ -255,6 +263,10 @@ class N5Container(WrapperStore, StoreAdapter):
             self.store.delitems(plain)
         if not meta:
             return
+        with _META_LOCK:
+            self._delete_views(meta)
+
+    def _delete_views(self, meta: list[tuple[str, str]]) -> None:
         docs = self._docs(dict.fromkeys(m[0] for m in meta))
         for head, name in meta:
             doc = docs.get(head)
