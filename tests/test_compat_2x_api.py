@@ -420,7 +420,7 @@ def test_top_level_store_names_load_through_the_registry(plugin_registry):
     assert zarr_core.DirectoryStore is _FakeDirectoryStore
     assert zarr_core.NestedDirectoryStore is NestedDirectoryStore  # a sibling in its module
     with pytest.raises(
-        AttributeError, match=r"zarr_core.TempStore: the plugin serving 'file' .* has no TempStore"
+        AttributeError, match=r"TempStore: the plugin serving 'file' .* has no TempStore"
     ):
         zarr_core.TempStore  # noqa: B018
 

@@ -53,6 +53,7 @@ from zarr_core.storage import (
     Store,
     open_store,
 )
+from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
 from zarr_core.sync import ProcessSynchronizer, ThreadSynchronizer
 
 __version__ = "0.1.0"
@@ -104,24 +105,6 @@ __all__ = [
     "normalize_store_arg",
 ]
 
-# zarr-python 2's store classes that plugins provide: name -> (URL scheme, stage kind) of
-# the plugin store serving it. Not in __all__: ``import *`` must not need every plugin.
-_PLUGIN_STORES = {
-    "DirectoryStore": ("file", "root"),
-    "NestedDirectoryStore": ("file", "root"),
-    "TempStore": ("file", "root"),
-    "ZipStore": ("zip", "root"),
-    "SQLiteStore": ("sqlite", "root"),
-    "LMDBStore": ("lmdb", "root"),
-    "DBMStore": ("dbm", "root"),
-    "RedisStore": ("redis", "root"),
-    "MongoDBStore": ("mongodb", "root"),
-    "ABSStore": ("az", "root"),
-    "N5Store": ("n5", "adapter"),
-    "LRUStoreCache": ("cache", "adapter"),
-}
-
-
 # numcodecs codecs zarr-python 2 re-exported (``zarr.Blosc``); numcodecs loads on first use.
 _NUMCODECS_NAMES = frozenset(
     [
@@ -155,27 +138,6 @@ _NUMCODECS_NAMES = frozenset(
 )
 
 
-def _plugin_store_class(name: str) -> type:
-    """The class ``name`` from the plugin serving its scheme (PluginNotFoundError, with
-    what to install, when none is installed)."""
-    import sys
-
-    from zarr_core.plugins import get_registry
-
-    scheme, kind = _PLUGIN_STORES[name]
-    registry = get_registry()
-    cls = registry.load_class(registry.require("scheme", scheme, store_kind=kind))
-    if cls.__name__ == name:
-        return cls
-    # variants (NestedDirectoryStore, TempStore) live beside the scheme's own class
-    try:
-        return getattr(sys.modules[cls.__module__], name)
-    except AttributeError:
-        raise AttributeError(
-            f"zarr_core.{name}: the plugin serving {scheme!r} ({cls.__module__}) has no {name}"
-        ) from None
-
-
 def normalize_store_arg(
     store: Any,
     storage_options: dict | None = None,
@@ -199,8 +161,8 @@ def __getattr__(name: str) -> Any:
             stacklevel=2,
         )
         return MemoryStore
-    if name in _PLUGIN_STORES:
-        return _plugin_store_class(name)
+    if name in PLUGIN_STORES:
+        return plugin_store_class(name)
     if name in _NUMCODECS_NAMES:
         import numcodecs
 

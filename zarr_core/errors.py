@@ -40,6 +40,7 @@ __all__ = [
     "StoreTimeoutError",
     "StoreAuthenticationError",
     "InvalidStoreError",
+    "FilesystemUnavailableError",
 ]
 
 
@@ -374,6 +375,14 @@ class StoreBackendError(ZarrCoreError, OSError):
 
 class InvalidStoreError(ZarrCoreError, TypeError):
     """An object given as ``store=`` is neither a path, URL, Store nor a mapping."""
+
+
+class FilesystemUnavailableError(ZarrCoreError, ImportError):
+    """The fsspec file system a URL needs is not installed (``s3fs``, ``gcsfs``, ...)."""
+
+    def __init__(self, url: str, cause: BaseException):
+        self.url = url
+        super().__init__(f"cannot open {url!r}: {cause}")
 
 
 class StoreConnectionError(StoreBackendError, ConnectionError):

@@ -18,7 +18,7 @@ import zarr_core
 from zarr_core.errors import InvalidKeyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
-from zarr_core.testing.concurrency import run_in_threads
+from zarr_core.testing.concurrency import AtomicCreationTests, run_in_threads
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -464,8 +464,8 @@ def test_open_store_modes_and_options(tmp_path):
     assert not open_store(url, mode="r+").read_only
     lowered = open_store(url, storage_options={"normalize_keys": True, "dimension_separator": "/"})
     assert lowered.normalize_keys and lowered.dimension_separator == "/"
-    with pytest.raises(StorageOptionsError, match="auto_mkdir"):
-        open_store(url, storage_options={"auto_mkdir": True})
+    with pytest.raises(StorageOptionsError, match="auto_mkdir"):  # fsspec's: only for URLs
+        open_store(str(tmp_path / "b.zarr"), storage_options={"auto_mkdir": True})
     with pytest.raises(ValueError, match="names no directory"):
         DirectoryStore.from_url("file://")
 
@@ -483,3 +483,22 @@ def test_lazy_package_exports():
     with pytest.raises(AttributeError):
         zarr_core_directory.Nope  # noqa: B018
     assert zarr_core.storage.DirectoryStore is DirectoryStore
+
+
+def test_file_url_with_fsspec_options_opens_an_fsstore(tmp_path):
+    # zarr-python 2: storage_options on a URL mean fsspec, so FSStore with those options.
+    from zarr_core.storage import FSStore
+
+    store = open_store(f"file://{tmp_path}/x.zarr", storage_options={"auto_mkdir": True})
+    assert isinstance(store, FSStore) and store.fs.auto_mkdir is True
+    store["a/b/c"] = b"1"
+    assert (tmp_path / "x.zarr" / "a" / "b" / "c").read_bytes() == b"1"
+    # Its own options (or none) keep the DirectoryStore; a plain path never takes fsspec's.
+    assert isinstance(open_store(f"file://{tmp_path}/x.zarr"), DirectoryStore)
+    with pytest.raises(StorageOptionsError, match="auto_mkdir"):
+        open_store(str(tmp_path / "y.zarr"), storage_options={"auto_mkdir": True})
+
+
+class TestAtomicCreation(AtomicCreationTests):
+    def make_store(self, tmp_path):
+        return DirectoryStore(tmp_path / "race.zarr")

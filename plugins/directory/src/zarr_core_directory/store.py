@@ -37,7 +37,7 @@ from typing import Any
 
 from zarr_core.errors import InvalidKeyError
 from zarr_core.pools import io_map
-from zarr_core.storage.base import PathStore, mode_is_read_only
+from zarr_core.storage.base import PathStore, Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import validate_key
 
@@ -150,10 +150,7 @@ class DirectoryStore(PathStore):
         *,
         read_only: bool = False,
     ):
-        super().__init__(
-            read_only=read_only or mode_is_read_only(mode),
-            dimension_separator=dimension_separator,
-        )
+        super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
         path = os.path.abspath(os.fspath(path))
         if os.path.exists(path) and not os.path.isdir(path):
             raise NotADirectoryError(f"{path!r} exists and is not a directory")
@@ -423,16 +420,25 @@ class DirectoryStore(PathStore):
         DirectoryStore.__init__(self, **state)
 
     @classmethod
-    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> DirectoryStore:
+    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> Store:
         """Open a ``file://`` URL or a plain path.
 
         ``file:///abs/path`` is an absolute path and ``file://rel/path`` a path relative
         to the working directory, exactly as fsspec reads them (so a URL means the same
         directory whether or not this plugin is installed). ``~`` is expanded; there is
-        no percent-decoding (again as fsspec). The only storage options are
+        no percent-decoding (again as fsspec). This store's storage options are
         ``normalize_keys`` and ``dimension_separator``.
+
+        A ``file://`` URL given other storage options (fsspec's, such as ``auto_mkdir``)
+        opens an :class:`~zarr_core.storage.FSStore` over fsspec's local file system
+        instead, as zarr-python 2 does.
         """
-        cls._reject_options(storage_options, ("normalize_keys", "dimension_separator"))
+        own = {"normalize_keys", "dimension_separator"}
+        if url[:7].lower() == "file://" and set(storage_options) - own:
+            from zarr_core.storage import FSStore
+
+            return FSStore(url, mode=mode, **storage_options)
+        cls._reject_options(storage_options, own)
         path = url[len("file://") :] if url[:7].lower() == "file://" else url
         if _WINDOWS and path[:1] == "/" and path[2:3] == ":":
             path = path[1:]  # file:///C:/data -> C:/data
