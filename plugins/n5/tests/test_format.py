@@ -408,3 +408,36 @@ def test_threads_updating_one_node_lose_nothing(tmp_path):
     doc = json.loads((tmp_path / "c.n5" / "attributes.json").read_text())
     assert (doc["dimensions"], doc["i"]) == ([59], 59)
     assert z.store is store
+
+
+def test_directories_of_an_n5_container_are_groups(tmp_path):
+    """Java N5 writes no attributes.json for groups without attributes; N5 makes every
+    directory a group. With the root's N5 version present, zarr-core sees them too."""
+    root = tmp_path / "c.n5"
+    write_json(root, {"n5": "4.0.0"})
+    dataset(root / "volumes" / "raw", [3, 2], [2, 2], dtype="int16")
+    (root / "volumes" / "raw" / "0").mkdir()
+    (root / "volumes" / "raw" / "0" / "0").write_bytes(
+        n5_block(np.arange(4, dtype="i2").reshape(2, 2))
+    )
+    (root / "empty").mkdir()  # holds nothing: not a group (no store lists empty directories)
+    group = zarr_core.open_group(N5Store(root, mode="r"), mode="r")
+    assert list(group.group_keys()) == ["volumes"]
+    assert list(group["volumes"].array_keys()) == ["raw"]
+    assert group["volumes/raw"][0].tolist() == [0, 2, 0]  # N5 axes reversed
+    store = N5Store(root, mode="r")
+    assert "volumes/.zgroup" in store and "volumes/raw/0/.zgroup" not in store
+    assert store.listdir("volumes") == [".zgroup", "raw"]
+    assert sorted(store) == [".zgroup", "volumes/.zgroup", "volumes/raw/.zarray", "volumes/raw/0.0"]
+    assert store.getitems(["volumes/.zgroup", "empty/.zgroup"]) == {
+        "volumes/.zgroup": store["volumes/.zgroup"]
+    }
+
+
+def test_without_the_root_version_bare_directories_are_not_groups(tmp_path):
+    """tensorstore writes no root attributes.json: open its datasets by path."""
+    root = tmp_path / "c.n5"
+    dataset(root / "volumes" / "raw", [3, 2], [2, 2], dtype="int16")
+    store = N5Store(root, mode="r")
+    assert "volumes/.zgroup" not in store and ".zgroup" not in store
+    assert zarr_core.open_array(store, path="volumes/raw", mode="r").shape == (2, 3)

@@ -12,6 +12,10 @@ Keys, Zarr side -> N5 side:
   reversed and nested (``"vol/1/2"``), as zarr-python 2 and z5py do;
 * anything else -> unchanged.
 
+In a container whose root ``attributes.json`` holds the N5 version, a directory without
+an ``attributes.json`` outside every dataset is a group too (N5 makes every directory
+one; Java N5 writes no document for a group without attributes).
+
 Block bytes pass through untouched: the ``n5_block`` codec named by the ``.zarray`` view
 turns them into chunks. Each batch call on this store is one batch call on the wrapped
 store (metadata documents are fetched in the same ``getitems`` as the chunks), so the
@@ -56,6 +60,12 @@ def _split(key: str) -> tuple[str, str]:
     """``"a/b/c"`` -> ``("a/b/", "c")``; ``"c"`` -> ``("", "c")``."""
     head, sep, last = key.rpartition("/")
     return head + sep, last
+
+
+def _ancestors(head: str) -> list[str]:
+    """The directories above ``head`` (``"a/b/"`` -> ``["", "a/"]``)."""
+    parts = head.split("/")[:-1]
+    return ["/".join(parts[:i]) + "/" if i else "" for i in range(len(parts))]
 
 
 def _n5_key(key: str) -> str:
@@ -154,8 +164,37 @@ class N5Container(WrapperStore, StoreAdapter):
         head, last = _split(key)
         if last in _META_NAMES:
             doc = self._docs([head]).get(head)
-            return doc is not None and self._view(last, head, doc) is not None
+            if doc is None:
+                return last == ".zgroup" and bool(self._implicit_groups([head], {}))
+            return self._view(last, head, doc) is not None
         return _n5_key(key) in self.store
+
+    def _implicit_groups(self, heads: Iterable[str], known: dict[str, dict]) -> set[str]:
+        """Which of ``heads``, directories without an ``attributes.json``, are groups.
+
+        N5 makes every directory a group, and Java N5 writes no ``attributes.json`` for a
+        group without attributes. In a container whose root ``attributes.json`` carries
+        the N5 version, a directory that holds anything and lies inside no dataset is
+        therefore a group. ``known``: documents already read, by directory.
+        """
+        heads = [h for h in heads if h]
+        if not heads:
+            return set()
+        wanted = {a for h in heads for a in _ancestors(h)} - known.keys()
+        docs = {**known, **self._docs(wanted)} if wanted else known
+        root = docs.get("")
+        if root is None or "n5" not in root or _meta.is_dataset(root):
+            return set()
+        out = set()
+        for head in heads:
+            if any(_meta.is_dataset(docs[a]) for a in _ancestors(head) if a in docs):
+                continue
+            children = self.store.listdir(head)
+            # An attributes.json that appeared since it was looked for belongs to a node
+            # being created right now (its document is written first): not a bare group.
+            if children and _ATTRS not in children:
+                out.add(head)
+        return out
 
     def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         wanted: dict[str, str] = {}  # N5 key -> Zarr key, for plain values
@@ -169,12 +208,17 @@ class N5Container(WrapperStore, StoreAdapter):
         fetch = list(wanted) + [d + _ATTRS for d in dict.fromkeys(m[1] for m in meta)]
         found = self.store.getitems(fetch)
         out = {wanted[k]: v for k, v in found.items() if k in wanted}
+        docs = {}
         for key, head, name in meta:
             raw = found.get(head + _ATTRS)
             if raw is not None:
-                view = self._view(name, head, _meta.loads(raw, self._where(head + _ATTRS)))
+                doc = docs[head] = _meta.loads(raw, self._where(head + _ATTRS))
+                view = self._view(name, head, doc)
                 if view is not None:
                     out[key] = view
+        missing = {head: key for key, head, name in meta if name == ".zgroup" and head not in docs}
+        for head in self._implicit_groups(missing, docs):
+            out[missing[head]] = _ZGROUP
         return out
 
     def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
@@ -297,9 +341,28 @@ class N5Container(WrapperStore, StoreAdapter):
         out = [d + name for d, doc in own.items() for name in self._meta_names(doc)]
         known = {**(docs or {}), **own}
         ranks = {d: len(doc["dimensions"]) for d, doc in known.items() if _meta.is_dataset(doc)}
+        root = known.get("")
+        if root is not None and "n5" in root and "" not in ranks and keys:
+            out += [d + ".zgroup" for d in self._bare_dirs(keys, known, ranks)]
         if not ranks:
             return out + keys
         return out + [self._chunk_key(key, ranks) for key in keys]
+
+    @staticmethod
+    def _bare_dirs(keys: list[str], known: dict[str, dict], ranks: dict[str, int]) -> set[str]:
+        """Directories of ``keys`` without an ``attributes.json`` and outside every
+        dataset: the implicit groups of an N5 container (see :meth:`_implicit_groups`)."""
+        out: set[str] = set()
+        for key in keys:
+            head = _split(key)[0]
+            if not head:
+                continue
+            for d in _ancestors(key)[1:] + [head]:  # "a/b/c" -> "a/", "a/b/"
+                if d in ranks:
+                    break  # below here: the blocks of a dataset
+                if d not in known:
+                    out.add(d)
+        return out
 
     @staticmethod
     def _chunk_key(key: str, ranks: dict[str, int]) -> str:
@@ -343,6 +406,8 @@ class N5Container(WrapperStore, StoreAdapter):
         children.discard(_ATTRS)
         if doc is not None:
             children.update(self._meta_names(doc))
+        elif children and self._implicit_groups([prefix], {}):
+            children.add(".zgroup")
         return children
 
     # -- sizes and moves ---------------------------------------------------------------
