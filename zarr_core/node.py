@@ -27,6 +27,7 @@ from zarr_core.metadata import (
     encode_attributes,
     parse_node_v3,
 )
+from zarr_core.metadata._json import load_document
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path
 
@@ -162,10 +163,7 @@ def node_kind(store: Store, path: str) -> tuple[str | None, int | None]:
 
 def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
     if ZARR_JSON in docs:
-        try:
-            node_type = json.loads(docs[ZARR_JSON]).get("node_type")
-        except (ValueError, AttributeError) as exc:
-            raise MetadataError(f"not valid JSON: {exc}", key=join_path(path, ZARR_JSON)) from exc
+        node_type = load_document(docs[ZARR_JSON], join_path(path, ZARR_JSON)).get("node_type")
         if node_type in ("array", "group"):
             return node_type, 3
         raise MetadataError(
@@ -259,7 +257,8 @@ def load_node(
 
 def _current_attributes(store: Store, path: str) -> dict:
     try:
-        return json.loads(store[join_path(path, ZARR_JSON)]).get("attributes", {})
+        key = join_path(path, ZARR_JSON)
+        return load_document(store[key], key).get("attributes", {})
     except KeyError:
         return {}
 

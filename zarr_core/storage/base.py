@@ -93,11 +93,13 @@ class Store(MutableMapping[str, bytes]):
     Capability flags (class attributes, or properties where they depend on the instance)
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
-    reading the whole value) and ``is_persistent`` (data outlives the object; pickling
-    reopens rather than copies), ``translates_metadata`` (the metadata documents read back
-    are a view of what was written, as N5 presents its ``attributes.json``: a new node is
-    re-read after creation) and ``native_zarr_format`` (the one Zarr format the store can
-    hold, N5's 2, used for new nodes when no format is asked for). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    reading the whole value), ``is_persistent`` (data outlives the object; pickling
+    reopens rather than copies), ``supports_multiprocess_writes`` (several processes may
+    write distinct keys at once and every write lands), ``translates_metadata`` (the
+    metadata documents read back are a view of what was written, as N5 presents its
+    ``attributes.json``: a new node is re-read after creation) and ``native_zarr_format``
+    (the one Zarr format the store can hold, N5's 2, used for new nodes when no format is
+    asked for). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -106,6 +108,7 @@ class Store(MutableMapping[str, bytes]):
     supports_listing: ClassVar[bool] = True
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
+    supports_multiprocess_writes: ClassVar[bool] = False
     translates_metadata: ClassVar[bool] = False
     native_zarr_format: ClassVar[int | None] = None
 
@@ -458,6 +461,7 @@ class PathStore(Store):
     """
 
     is_persistent = True
+    supports_multiprocess_writes = True
 
     #: The file or directory, absolute.
     path: str

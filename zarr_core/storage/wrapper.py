@@ -50,6 +50,10 @@ class WrapperStore(Store):
         return self.store.is_persistent
 
     @property
+    def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
+        return self.store.supports_multiprocess_writes
+
+    @property
     def translates_metadata(self) -> bool:  # type: ignore[override]
         return self.store.translates_metadata
 
