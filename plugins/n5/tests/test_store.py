@@ -101,6 +101,7 @@ class TestThroughZarrCore(LocalStorePluginTests):
     scheme = "n5"
     distribution = "zarr-core-n5"
     suffix_path = "x.n5"
+    in_zarr_core_storage = True  # zarr_core.storage.N5Store, as in zarr-python 2
     group_url = "n5:///g.n5"
     array_url = "a.n5"
     url_suffix = ".n5"
@@ -187,6 +188,12 @@ def test_adapter_over_s3(n5_s3):
     fs = s3fs.S3FileSystem(**options)
     assert json.loads(fs.cat_file(f"{n5_s3.name}/c.n5/vol/attributes.json"))["dimensions"] == [6, 5]
     assert fs.isfile(f"{n5_s3.name}/c.n5/vol/0/0")  # block (0, 0), N5 nesting
+
+
+def test_zarr_python_2_names(plugin_registry):
+    plugin_registry.register(zarr_core_n5.plugin, name="n5", distribution="zarr-core-n5")
+    assert zarr_core.N5Store is N5Store
+    assert zarr_core.storage.N5FSStore is N5FSStore
 
 
 def test_pickle_reopens(tmp_path):
