@@ -72,7 +72,7 @@ ensure_peers() {
         "$PYTHON" -m venv "$PEERS/zp2"
     fi
     echo "installing the peer implementations (zarr-python 3.4.2 + tensorstore, zarr-python 2.18.7) into $PEERS" >&2
-    quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16" "adlfs"
+    quiet_pip "$PEERS/zp3/bin/python" "zarr==3.4.2" "tensorstore==0.1.86" "numcodecs>=0.16" "adlfs" "xarray"
     quiet_pip "$PEERS/zp2/bin/python" "zarr==2.18.7" "numcodecs<0.16" "msgpack" "lmdb" "pytest" \
         "redis" "pymongo" "azure-storage-blob"
 }

@@ -17,5 +17,8 @@ echo "checking: ruff" >&2
 # The directory plugin installed alone with the core, and the plugin template (which is
 # never installed into ./.venv), each in an environment of its own.
 "$VENV/bin/python" -m tox -q -e plugin-directory,template
+# The documentation site, strictly: a broken link or reference fails the run.
+echo "building the documentation site (mkdocs --strict)" >&2
+NO_MKDOCS_2_WARNING=1 "$VENV/bin/python" -m mkdocs build --strict --quiet
 # Everything together (last, so its summary closes the output).
 "$VENV/bin/python" -m pytest tests plugins/[!_]*/tests docs "$@"

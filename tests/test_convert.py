@@ -184,34 +184,6 @@ def test_round_trip_keeps_bytes() -> None:
     assert root["g/z"].compressor == numcodecs.Zstd(level=3)
 
 
-def test_reencode_where_format_2_has_no_codec() -> None:
-    pytest.importorskip("zarr_core_sharding")
-    store = MemoryStore()
-    root = zarr_core.group(store, zarr_format=3)
-    data = np.arange(64).reshape(8, 8)
-    sharded = zarr_core.create(
-        (8, 8), chunks=(2, 2), shards=(4, 4), dtype="i8", store=store, path="sharded"
-    )
-    sharded[:] = data
-    sharded.attrs["kept"] = True
-    codecs = [
-        {"name": "transpose", "configuration": {"order": [1, 0, 2]}},
-        {"name": "bytes", "configuration": {"endian": "little"}},
-    ]
-    root.array("t", np.arange(24).reshape(2, 3, 4), chunks=(1, 3, 4), codecs=codecs)
-    root.zeros("plain", shape=3)
-    report = zarr_core.convert(store, 2)
-    assert sorted(report.reencoded) == ["/sharded", "/t"] and report.arrays == ["/plain"]
-    assert "sharding" in report.reencoded["/sharded"]
-    converted = zarr_core.open_group(store, mode="r")
-    s = converted["sharded"]
-    assert s.zarr_format == 2 and s.chunks == (2, 2) and s.attrs["kept"] is True
-    np.testing.assert_array_equal(s[:], data)
-    np.testing.assert_array_equal(converted["t"][:], np.arange(24).reshape(2, 3, 4))
-    assert not [k for k in store if "zarr-core-convert" in k]
-    assert _documents(store, 3) == []
-
-
 _PARTIAL_TRANSPOSE = [
     {"name": "transpose", "configuration": {"order": [1, 0, 2]}},
     {"name": "bytes", "configuration": {"endian": "little"}},

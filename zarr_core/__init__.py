@@ -166,6 +166,10 @@ def __getattr__(name: str) -> Any:
         return MemoryStore
     if name in PLUGIN_STORES:
         return plugin_store_class(name)
+    if name == "xarray":  # zarr_core.xarray.to_zarr & co.; imports xarray, so only on use
+        from zarr_core.integrations import xarray
+
+        return xarray
     if name in _NUMCODECS_NAMES:
         import numcodecs
 

@@ -271,7 +271,12 @@ def _update_chunks(
     array: Array, projections: list, keys: list[str], value: np.ndarray, drop: tuple, fields: Any
 ) -> None:
     """Write ``value`` into the given chunks: one batched read of the partly covered ones,
-    one encode batch, one batched store call."""
+    one encode batch, one batched store call.
+
+    On a store with transactions the read-modify-write of partly covered chunks is one
+    transaction, so writers in other processes changing other parts of the same chunks
+    lose nothing (without a synchronizer).
+    """
     chunk_shape = array.chunks
     shape = array.shape
     # A chunk is rewritten from scratch when the selection covers all of its in-bounds part.
@@ -281,6 +286,26 @@ def _update_chunks(
         if fields is not None
         or not is_total_slice(p.chunk_selection, chunk_extent(p.chunk_coords, shape, chunk_shape))
     ]
+    store = array._chunk_io
+    if partial and store.supports_transactions:
+        with store.transaction():
+            # Every store call of the transaction runs in this thread: no thread pool.
+            _rewrite_chunks(array, projections, keys, value, drop, fields, partial, False)
+    else:
+        _rewrite_chunks(array, projections, keys, value, drop, fields, partial, True)
+
+
+def _rewrite_chunks(
+    array: Array,
+    projections: list,
+    keys: list[str],
+    value: np.ndarray,
+    drop: tuple,
+    fields: Any,
+    partial: list[int],
+    parallel: bool,
+) -> None:
+    chunk_shape = array.chunks
     codec = _partial_codec(array)
     if partial and codec is not None:
         # The codec rewrites the partly covered chunks itself, reading only what it
@@ -322,7 +347,7 @@ def _update_chunks(
         else:
             chunk[proj.chunk_selection] = piece
         chunks.append(chunk)
-    _store_chunks(array, keys, chunks)
+    _store_chunks(array, keys, chunks, parallel)
 
 
 def _covers_in_order(selection: Any, chunk_shape: tuple[int, ...]) -> bool:
@@ -363,8 +388,11 @@ def _shape_of(value: Any) -> tuple[int, ...]:
         return (len(value),)
 
 
-def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> None:
-    """Encode and store chunks, deleting those equal to the fill value if configured."""
+def _store_chunks(
+    array: Array, keys: list[str], chunks: list[np.ndarray], parallel: bool = True
+) -> None:
+    """Encode and store chunks, deleting those equal to the fill value if configured
+    (``parallel``: large chunks are encoded and stored each on a pool thread)."""
     if not array.write_empty_chunks:
         empty = [chunk_is_fill(array, c) for c in chunks]
         delete = [k for k, e in zip(keys, empty) if e]
@@ -375,7 +403,8 @@ def _store_chunks(array: Array, keys: list[str], chunks: list[np.ndarray]) -> No
     if chunks:
         pipeline = array._pipeline
         if (
-            len(chunks) > 1
+            parallel
+            and len(chunks) > 1
             and array.dtype.kind != "O"
             and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES
         ):

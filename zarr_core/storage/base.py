@@ -35,6 +35,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
@@ -90,12 +91,15 @@ class Store(MutableMapping[str, bytes]):
         Default chunk-key separator for Zarr v2 arrays created in this store
         (``"."`` or ``"/"``; ``None`` lets the array decide).
 
+    Notes
+    -----
     Capability flags (class attributes, or properties where they depend on the instance)
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
     reading the whole value), ``is_persistent`` (data outlives the object; pickling
     reopens rather than copies), ``supports_multiprocess_writes`` (several processes may
-    write distinct keys at once and every write lands), ``translates_metadata`` (the
+    write distinct keys at once and every write lands), ``supports_transactions``
+    (:meth:`transaction` makes a read-modify-write atomic), ``translates_metadata`` (the
     metadata documents read back are a view of what was written, as N5 presents its
     ``attributes.json``: a new node is re-read after creation) and ``native_zarr_format``
     (the one Zarr format the store can hold, N5's 2, used for new nodes when no format is
@@ -109,6 +113,7 @@ class Store(MutableMapping[str, bytes]):
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
     supports_multiprocess_writes: ClassVar[bool] = False
+    supports_transactions: ClassVar[bool] = False
     translates_metadata: ClassVar[bool] = False
     native_zarr_format: ClassVar[int | None] = None
 
@@ -403,6 +408,17 @@ class Store(MutableMapping[str, bytes]):
     def _check_writable(self, key: str | None = None) -> None:
         if self._read_only:
             raise ReadOnlyError(f"store {self!r}", key)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context in which this thread's reads and writes of the store are one atomic
+        transaction, on backends that have them (``supports_transactions``): a chunk read,
+        changed and written back inside it cannot lose another writer's update, even from
+        another process. Elsewhere it does nothing; use a synchronizer there.
+
+        Backends override it with their own transaction (SQLite ``BEGIN IMMEDIATE``, an
+        LMDB write transaction); operations of other threads inside it are not part of it.
+        """
+        return nullcontext()
 
     def close(self) -> None:
         """Release resources; persistent stores flush. Idempotent."""

@@ -10,6 +10,7 @@ own checks run: a wrapper cannot write past a read-only store it wraps).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from zarr_core.storage.base import Store
@@ -54,12 +55,19 @@ class WrapperStore(Store):
         return self.store.supports_multiprocess_writes
 
     @property
+    def supports_transactions(self) -> bool:  # type: ignore[override]
+        return self.store.supports_transactions
+
+    @property
     def translates_metadata(self) -> bool:  # type: ignore[override]
         return self.store.translates_metadata
 
     @property
     def native_zarr_format(self) -> int | None:  # type: ignore[override]
         return self.store.native_zarr_format
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.store.transaction()
 
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
