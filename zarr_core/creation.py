@@ -475,7 +475,9 @@ def create(
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
-        _node=node,
+        # A store that presents a view of its metadata (N5) is read back: chunks must be
+        # encoded as that view says, not as the document written.
+        _node=None if target.translates_metadata else node,
     )
 
 

@@ -98,8 +98,12 @@ class Store(MutableMapping[str, bytes]):
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
     reading the whole value), ``is_persistent`` (data outlives the object; pickling
     reopens rather than copies), ``supports_multiprocess_writes`` (several processes may
-    write distinct keys at once and every write lands) and ``supports_transactions``
-    (:meth:`transaction` makes a read-modify-write atomic). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    write distinct keys at once and every write lands), ``supports_transactions``
+    (:meth:`transaction` makes a read-modify-write atomic), ``translates_metadata`` (the
+    metadata documents read back are a view of what was written, as N5 presents its
+    ``attributes.json``: a new node is re-read after creation) and ``native_zarr_format``
+    (the one Zarr format the store can hold, N5's 2, used for new nodes when no format is
+    asked for). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -110,6 +114,8 @@ class Store(MutableMapping[str, bytes]):
     is_persistent: ClassVar[bool] = False
     supports_multiprocess_writes: ClassVar[bool] = False
     supports_transactions: ClassVar[bool] = False
+    translates_metadata: ClassVar[bool] = False
+    native_zarr_format: ClassVar[int | None] = None
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False

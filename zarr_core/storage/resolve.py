@@ -64,6 +64,11 @@ class Resolved:
     path: str = ""
     zarr_format: int | None = None
 
+    def __post_init__(self) -> None:
+        # A store that can hold one format only (N5: 2) pins it like ``|zarr2:`` would.
+        if self.zarr_format is None:
+            self.zarr_format = self.store.native_zarr_format
+
 
 def _stage(segment: Segment, how: str, entry: Any) -> Stage:
     info, spec = entry

@@ -58,6 +58,14 @@ class WrapperStore(Store):
     def supports_transactions(self) -> bool:  # type: ignore[override]
         return self.store.supports_transactions
 
+    @property
+    def translates_metadata(self) -> bool:  # type: ignore[override]
+        return self.store.translates_metadata
+
+    @property
+    def native_zarr_format(self) -> int | None:  # type: ignore[override]
+        return self.store.native_zarr_format
+
     def transaction(self) -> AbstractContextManager[None]:
         return self.store.transaction()
 
