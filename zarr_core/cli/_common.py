@@ -79,17 +79,28 @@ def about(url: str) -> Iterator[None]:
         ) from exc
 
 
+def storage_options_for(url: str) -> dict | None:
+    """``--storage-options`` if ``url`` goes through fsspec (``cp s3://... dir`` passes
+    them to the S3 side only)."""
+    given = options().storage_options
+    if given is None:
+        return None
+    from zarr_core.plugins import which
+
+    return given if which(url)["stages"][0]["how"] == "fsspec" else None
+
+
 def open_node(url: str, path: str | None = None, mode: str = "r") -> Any:
     """The array or group at ``url`` (and ``path`` inside it)."""
     import zarr_core
 
-    return zarr_core.open(url, mode=mode, path=path, storage_options=options().storage_options)
+    return zarr_core.open(url, mode=mode, path=path, storage_options=storage_options_for(url))
 
 
 def open_raw_store(url: str, mode: str) -> Any:
     from zarr_core.storage.resolve import open_store
 
-    return open_store(url, mode=mode, storage_options=options().storage_options)
+    return open_store(url, mode=mode, storage_options=storage_options_for(url))
 
 
 def close_store(node_or_store: Any) -> None:
