@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import resource
+import sys
 import time
 from typing import Any
 
@@ -188,8 +189,20 @@ class _Conversion:
 
 
 def _peak_rss() -> int:
-    """The process's peak resident memory so far, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The process's peak resident memory so far, in bytes.
+
+    Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a process started by a
+    big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes
 
 
 @click.command()
@@ -249,9 +262,6 @@ def convert(
         "none" if shards == "none" else parse_shape(shards, "--shards") if shards else None,
         "keep" if compressor is None else parse_compressor(compressor),
     )
-    fmt = settings.zarr_format
-    if fmt == 2 and isinstance(settings.shards, tuple):
-        raise click.BadParameter("Zarr format 2 has no shards", param_hint="--shards")
     if resume and if_exists == "replace":
         raise click.UsageError("--resume continues DST, --if-exists replace starts it again")
     started = time.perf_counter()
@@ -259,7 +269,11 @@ def convert(
     with about(src):
         source = open_node(src, path or None)
     try:
-        fmt = fmt or source.zarr_format
+        fmt = settings.zarr_format or source.zarr_format
+        if fmt == 2 and isinstance(settings.shards, tuple):
+            raise click.BadParameter(
+                "Zarr format 2 has no shards (add --format 3)", param_hint="--shards"
+            )
         nodes = _nodes(source)
         plans = {p: settings.creation_kwargs(n, fmt) for p, n in nodes if hasattr(n, "shape")}
         total = sum(n.nbytes for p, n in nodes if p in plans)
