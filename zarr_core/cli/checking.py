@@ -111,7 +111,9 @@ def _check_array(
             try:
                 pipeline.decode(values[key], key)
             except CorruptChunkError as exc:
-                report.findings.append(Finding(_classify(exc), key, exc.args[0]))
+                # the message starts "chunk KEY is corrupt: ": the line names the key
+                detail = str(exc).split(" is corrupt: ", 1)[-1]
+                report.findings.append(Finding(_classify(exc), key, detail))
         report.chunks += len(batch)
         bar.update(len(batch))
     report.arrays += 1
