@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import numcodecs
+import numpy as np
 import pytest
 
 import zarr_core
 from tests.cli._helpers import run_cli
-
-MiB = 2**20
 
 
 @pytest.mark.slow

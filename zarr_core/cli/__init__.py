@@ -55,7 +55,7 @@ class _LazyGroup(click.Group):
 @click.option(
     "--storage-options",
     metavar="JSON",
-    help='Options for the fsspec URLs (s3://...), e.g. \'{"anon": true}\'.',
+    help="Options for the fsspec URLs (s3://...), e.g. '{\"anon\": true}'.",
 )
 @click.version_option(package_name="zarr-core", prog_name="zarr-core")
 @click.pass_context
