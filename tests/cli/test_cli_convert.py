@@ -69,6 +69,8 @@ def test_convert_rechunk_recompress_shard_unshard(tmp_path):
     assert back.code == 0, back.err
     v2 = zarr_core.open_array(local.url("back2"), path="temps/x", mode="r")
     assert v2.zarr_format == 2 and v2.chunks == (30, 20)
+    # the codecs inside the shards carry over
+    assert v2.compressor.codec_id == "zstd" and v2.compressor.level == 3
     np.testing.assert_array_equal(v2[...], expected["temps/x"])
     assert_sample(local, local.url("back2"), 2)
 

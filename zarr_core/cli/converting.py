@@ -81,16 +81,13 @@ class _Settings:
         """``create()`` arguments for the copy of ``source`` in format ``fmt``."""
         from zarr_core.convenience import _zarr_to_zarr
 
-        kws = _zarr_to_zarr(source, fmt, {})
         codecs = source.codecs if source.zarr_format == 3 else None
-        sharded = bool(codecs) and codecs[0]["name"] == _SHARDING
-        chunks = tuple(source.chunks)
-        shards = None
-        if sharded:
-            inner = codecs[0]["configuration"]
-            chunks, shards = tuple(inner["chunk_shape"]), chunks
-            if "codecs" in kws:
-                kws["codecs"] = inner["codecs"]
+        chunks, shards = tuple(source.chunks), None
+        if codecs and codecs[0]["name"] == _SHARDING:
+            # the inner chunks and codecs are what the data are encoded with
+            source = _Unsharded(source)
+            chunks, shards = source.chunks, chunks
+        kws = _zarr_to_zarr(source, fmt, {})
         if self.compressor != "keep":
             for name in ("codecs", "compressor"):
                 kws.pop(name, None)
@@ -115,6 +112,21 @@ class _Settings:
         return kws
 
 
+class _Unsharded:
+    """A sharded array seen as its inner chunks and codecs, so that translating its
+    encoding (to format 2, or into other shards) keeps the codecs inside the shards."""
+
+    def __init__(self, array: Any):
+        inner = array.codecs[0]["configuration"]
+        self._array = array
+        self.chunks = tuple(inner["chunk_shape"])
+        self.codecs = list(inner["codecs"])
+        self.metadata = array.metadata.update(chunk_shape=self.chunks, codecs=self.codecs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._array, name)
+
+
 def _check_shards(source: Any, chunks: tuple[int, ...], shards: tuple[int, ...]) -> None:
     if any(s % c for s, c in zip(shards, chunks)):
         raise click.BadParameter(
@@ -135,8 +147,7 @@ def _nodes(node: Any, path: str = "") -> list[tuple[str, Any]]:
 class _Conversion:
     """One run: the destination, its marker document and the progress made."""
 
-    def __init__(self, src: str, target: Any, target_path: str, marker: dict, bar: Any):
-        self.src = src
+    def __init__(self, target: Any, target_path: str, marker: dict, bar: Any):
         self.target = target
         self.target_path = target_path
         self.marker = marker
@@ -300,7 +311,7 @@ def convert(
                         EXIT_USAGE,
                     )
                 with progress_bar(True, total, "convert", unit="B", unit_scale=True) as bar:
-                    run = _Conversion(src, target, target_path, marker, bar)
+                    run = _Conversion(target, target_path, marker, bar)
                     for relative, node in nodes:
                         if relative in plans:
                             run.array(relative, node, plans[relative])
