@@ -477,6 +477,12 @@ def data_blocks(dest: Any) -> Iterator[tuple[slice, ...]]:
         yield tuple(slice(o, min(o + c, s)) for o, c, s in zip(origin, chunks, shape))
 
 
+def block_nbytes(dest: Any, selection: tuple[slice, ...]) -> int:
+    """Bytes in memory of one block of :func:`data_blocks`."""
+    size = math.prod(s.stop - s.start for s in selection) * math.prod(dest.shape[len(selection) :])
+    return size * np.dtype(dest.dtype).itemsize
+
+
 def copy_data(source: Any, dest: Any, bar: Any = None) -> None:
     """Copy every element of ``source`` into ``dest`` (same shape), block by block.
 
@@ -488,15 +494,10 @@ def copy_data(source: Any, dest: Any, bar: Any = None) -> None:
     if not dest.shape:
         dest[()] = reader[()]
         return
-    itemsize = np.dtype(dest.dtype).itemsize
     for selection in data_blocks(dest):
         dest[selection] = reader[selection]
         if bar is not None:
-            bar.update(
-                itemsize
-                * math.prod(s.stop - s.start for s in selection)
-                * math.prod(dest.shape[len(selection) :])
-            )
+            bar.update(block_nbytes(dest, selection))
 
 
 class _Copier:

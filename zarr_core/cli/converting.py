@@ -8,7 +8,6 @@ so ``--resume`` continues an interrupted conversion from the next block.
 
 from __future__ import annotations
 
-import math
 import resource
 import sys
 import time
@@ -165,7 +164,7 @@ class _Conversion:
 
     def array(self, path: str, source: Any, kwargs: dict[str, Any]) -> None:
         import zarr_core
-        from zarr_core.convenience import data_blocks
+        from zarr_core.convenience import block_nbytes, data_blocks
 
         done = self.marker["done"].get(path)
         where = join_path(self.target_path, path)
@@ -180,12 +179,10 @@ class _Conversion:
             self._record(path, 0)
         else:
             dest = zarr_core.open_array(self.target, mode="r+", path=where)
-        itemsize = source.dtype.itemsize
         if not source.shape:
             dest[()] = source[()]
         for index, selection in enumerate(data_blocks(dest)):
-            size = itemsize * math.prod(s.stop - s.start for s in selection)
-            size *= math.prod(source.shape[len(selection) :])
+            size = block_nbytes(dest, selection)
             if index >= done:
                 dest[selection] = source[selection]
                 self._record(path, index + 1)
@@ -295,9 +292,7 @@ def convert(
                 marker = read_marker(target, target_path)
                 if marker is not None and not resume and if_exists != "replace":
                     raise CommandError(refusal(dst, marker))
-                if resume and marker is None:
-                    check_no_node(target, target_path)  # nothing to resume: a fresh start
-                if marker is None or not resume:
+                if marker is None or not resume:  # (--resume with no marker: a fresh start)
                     if if_exists == "replace":
                         target.rmdir(target_path)
                     else:
