@@ -1,3 +1,5 @@
+"""``python -m zarr_core``: the ``zarr-core`` command line."""
+
 import sys
 
 from zarr_core.cli import main

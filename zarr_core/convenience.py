@@ -16,7 +16,7 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -458,17 +458,11 @@ def _reader(source: Any) -> Any:
     return source
 
 
-def copy_data(source: Any, dest: Any) -> None:
-    """Copy every element of ``source`` into ``dest`` (same shape), block by block.
-
-    Blocks are whole chunks of ``dest`` (several along the first axis when they are
-    small), so each destination chunk is written once and never read back.
-    """
-    reader = _reader(source)
+def data_blocks(dest: Any) -> Iterator[tuple[slice, ...]]:
+    """The selections :func:`copy_data` writes, in order: whole chunks of ``dest``
+    (several along the first axis when they are small), about ``_BLOCK_BYTES`` each."""
     shape = tuple(dest.shape)
-    if not shape or 0 in shape:
-        if not shape:
-            dest[()] = reader[()]
+    if 0 in shape:
         return
     chunks = tuple(dest.chunks or shape)
     itemsize = max(np.dtype(dest.dtype).itemsize, 8 if dest.dtype.kind == "O" else 1)
@@ -476,13 +470,34 @@ def copy_data(source: Any, dest: Any) -> None:
     if row_bytes <= _BLOCK_BYTES:
         step = chunks[0] * max(1, _BLOCK_BYTES // row_bytes)
         for start in range(0, shape[0], step):
-            selection = (slice(start, min(start + step, shape[0])),)
-            dest[selection] = reader[selection]
+            yield (slice(start, min(start + step, shape[0])),)
         return
     offsets = [range(0, s, c) for s, c in zip(shape, chunks)]
     for origin in itertools.product(*offsets):
-        selection = tuple(slice(o, min(o + c, s)) for o, c, s in zip(origin, chunks, shape))
+        yield tuple(slice(o, min(o + c, s)) for o, c, s in zip(origin, chunks, shape))
+
+
+def block_nbytes(dest: Any, selection: tuple[slice, ...]) -> int:
+    """Bytes in memory of one block of :func:`data_blocks`."""
+    size = math.prod(s.stop - s.start for s in selection) * math.prod(dest.shape[len(selection) :])
+    return size * np.dtype(dest.dtype).itemsize
+
+
+def copy_data(source: Any, dest: Any, bar: Any = None) -> None:
+    """Copy every element of ``source`` into ``dest`` (same shape), block by block.
+
+    Blocks are whole chunks of ``dest`` (see :func:`data_blocks`), so each destination
+    chunk is written once and never read back. ``bar`` (a progress bar) is advanced by
+    the bytes of each block.
+    """
+    reader = _reader(source)
+    if not dest.shape:
+        dest[()] = reader[()]
+        return
+    for selection in data_blocks(dest):
         dest[selection] = reader[selection]
+        if bar is not None:
+            bar.update(block_nbytes(dest, selection))
 
 
 class _Copier:
@@ -496,8 +511,10 @@ class _Copier:
         if_exists: str,
         dry_run: bool,
         create_kws: dict[str, Any],
+        bar: Any = None,
     ):
         self.log = log
+        self.bar = bar
         self.shallow = shallow
         self.without_attrs = without_attrs
         self.if_exists = if_exists
@@ -535,7 +552,7 @@ class _Copier:
         kws = _creation_kwargs(source, dest, self.create_kws)
         shape = kws.pop("shape", source.shape)
         target = dest.create_dataset(name, shape=shape, **kws)
-        copy_data(source, target)
+        copy_data(source, target, self.bar)
         self.nbytes += target.size * target.dtype.itemsize
         if not self.without_attrs:
             target.attrs.update(dict(source.attrs))
@@ -574,6 +591,7 @@ def _run(
     if_exists: str,
     dry_run: bool,
     body: Callable[[_Copier], None],
+    progress: bool = False,
     **options: Any,
 ) -> tuple[int, int, int]:
     _check_group(dest)
@@ -581,12 +599,16 @@ def _run(
         raise ValueError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
     if if_exists == "skip_initialized" and _is_h5py(dest):
         raise ValueError("if_exists='skip_initialized' needs a zarr-core destination")
+    from zarr_core.cli.progress import progress_bar
+
     writer = _Log(log)
+    bar = progress_bar(progress and not dry_run, None, "copy", unit="B", unit_scale=True)
     try:
-        copier = _Copier(writer, if_exists=if_exists, dry_run=dry_run, **options)
+        copier = _Copier(writer, if_exists=if_exists, dry_run=dry_run, bar=bar, **options)
         body(copier)
         writer.summary(dry_run, *copier.totals)
     finally:
+        bar.close()
         writer.close()
     return copier.totals
 
@@ -600,6 +622,7 @@ def copy(
     log: Any = None,
     if_exists: str = "raise",
     dry_run: bool = False,
+    progress: bool = False,
     **create_kws: Any,
 ) -> tuple[int, int, int]:
     """Copy an array or group (with everything below it) into the group ``dest``.
@@ -631,6 +654,9 @@ def copy(
         (skip it if every chunk is stored; zarr-core destinations only).
     dry_run
         Only log what would be done.
+    progress
+        Show a progress bar of the bytes copied on standard error (when it is a
+        terminal).
     **create_kws
         Passed to the destination's ``create_dataset``.
 
@@ -672,6 +698,7 @@ def copy(
         if_exists,
         dry_run,
         body,
+        progress=progress,
         shallow=shallow,
         without_attrs=without_attrs,
         create_kws=create_kws,
@@ -686,6 +713,7 @@ def copy_all(
     log: Any = None,
     if_exists: str = "raise",
     dry_run: bool = False,
+    progress: bool = False,
     **create_kws: Any,
 ) -> tuple[int, int, int]:
     """Copy every child of the group ``source`` into the group ``dest``.
@@ -722,6 +750,7 @@ def copy_all(
         if_exists,
         dry_run,
         body,
+        progress=progress,
         shallow=shallow,
         without_attrs=without_attrs,
         create_kws=create_kws,
@@ -761,6 +790,8 @@ def copy_store(
     if_exists: str = "raise",
     dry_run: bool = False,
     log: Any = None,
+    progress: bool = False,
+    keys: Iterable[str] | None = None,
 ) -> tuple[int, int, int]:
     """Copy keys from one store to another as they are: nothing is decoded.
 
@@ -791,6 +822,12 @@ def copy_store(
         Only log what would be done.
     log
         As for :func:`copy`.
+    progress
+        Show a progress bar of the keys copied on standard error (when it is a
+        terminal).
+    keys
+        Copy these keys of ``source`` (all under ``source_path``) instead of listing it:
+        for callers that selected keys already.
 
     Returns
     -------
@@ -817,9 +854,13 @@ def copy_store(
     dest_prefix = dest_prefix + "/" if dest_prefix else ""
     exclude, include = _patterns(excludes, flags), _patterns(includes, flags)
     src, dst = _raw_store(source, "r"), _raw_store(dest, "a")
+    from zarr_core.cli.progress import progress_bar
+
     writer = _Log(log)
     copied = skipped = nbytes = 0
     pending: dict[str, str] = {}
+    keys = src.list_prefix(source_prefix) if keys is None else list(keys)
+    bar = progress_bar(progress and not dry_run, len(keys), "copy_store", unit="key")
 
     def flush() -> None:
         nonlocal nbytes
@@ -828,11 +869,12 @@ def copy_store(
         values = src.getitems(list(pending))
         dst.setitems({pending[k]: v for k, v in values.items()})
         nbytes += sum(len(v) for v in values.values())
+        bar.update(len(pending))
         pending.clear()
 
     try:
         existing = set() if if_exists == "replace" else set(dst.list_prefix(dest_prefix))
-        for key in src.list_prefix(source_prefix):
+        for key in keys:
             if any(p.search(key) for p in exclude) and not any(p.search(key) for p in include):
                 continue
             target = dest_prefix + key[len(source_prefix) :]
@@ -853,6 +895,7 @@ def copy_store(
         flush()
         writer.summary(dry_run, copied, skipped, nbytes)
     finally:
+        bar.close()
         writer.close()
         for given, opened in ((source, src), (dest, dst)):
             if _opens_store(given):

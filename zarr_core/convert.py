@@ -147,7 +147,9 @@ class _Converter:
         fmt: int,
         chunk_key_encoding: str | None,
         log: Any,
+        bar: Any,
     ):
+        self.bar = bar
         self.source = source
         self.target = target
         self.source_path = source_path
@@ -168,6 +170,7 @@ class _Converter:
         for _, node in nodes:
             if node.kind == "array":
                 _check_data_type(node, self.fmt)
+        self.bar.total = len(nodes)
         for path, node in nodes:
             attrs = _attributes(self.source, path, node)
             if node.kind == "group":
@@ -177,6 +180,7 @@ class _Converter:
                 self._retire_documents(path)
             else:
                 self.array(path, node, attrs)
+            self.bar.update(1)
         if self.in_place:
             # the old documents go last, so an interrupted conversion leaves the
             # hierarchy readable in the old format
@@ -302,6 +306,7 @@ def convert(
     overwrite: bool = False,
     log: Any = None,
     storage_options: dict | None = None,
+    progress: bool = False,
 ) -> ConversionReport:
     """Convert a group (with everything below it) or an array to another Zarr format.
 
@@ -331,6 +336,9 @@ def convert(
         As for :func:`zarr_core.copy`: a callable, a file path or a file.
     storage_options
         For fsspec URLs (both stores).
+    progress
+        Show a progress bar of the nodes converted on standard error (when it is a
+        terminal).
 
     Returns
     -------
@@ -391,6 +399,7 @@ def convert(
             consolidated,
             overwrite,
             log,
+            progress,
         )
 
 
@@ -404,7 +413,9 @@ def _convert(
     consolidated: bool | None,
     overwrite: bool,
     log: Any,
+    progress: bool,
 ) -> ConversionReport:
+    from zarr_core.cli.progress import progress_bar
     from zarr_core.convenience import _Log
 
     source_store = resolved.store
@@ -426,6 +437,7 @@ def _convert(
     if consolidated is None:
         consolidated = _consolidated(source_store, source_path, found.zarr_format)
     writer = _Log(log)
+    bar = progress_bar(progress, None, "convert", unit="node")
     try:
         converter = _Converter(
             source_store,
@@ -435,6 +447,7 @@ def _convert(
             zarr_format,
             chunk_key_encoding,
             writer,
+            bar,
         )
         if converter.in_place and found.zarr_format == 2:
             converter.stale_keys.append(join_path(source_path, ".zmetadata"))
@@ -445,5 +458,6 @@ def _convert(
             consolidate_metadata(target_store, path=target_path, zarr_format=zarr_format)
             converter.report.consolidated = True
     finally:
+        bar.close()
         writer.close()
     return converter.report
