@@ -10,7 +10,8 @@ Usage (a store plugin's ``tests/test_<name>_dask.py``)::
 
 The ``dask_client`` fixture (shipped with zarr-core's pytest plugin) is a
 ``dask.distributed`` client of a ``LocalCluster`` with two worker *processes*, one for the
-session. Each test stores a Dask array whose blocks are whole chunks from the workers,
+session; it is not the default scheduler (the kit's tests select it with
+``dask.config.set(scheduler=client.get)``), so other tests keep Dask's default. Each test stores a Dask array whose blocks are whole chunks from the workers,
 reads it back in the parent and through the workers, and checks every value. A store that
 several processes cannot write (``supports_multiprocess_writes`` false) must refuse with a
 clear error instead: set ``multiprocess_writes = False``.
@@ -38,7 +39,8 @@ def dask_client():
     cluster = LocalCluster(
         n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None
     )
-    client = Client(cluster)
+    # Not the process-wide default: only the kit's tests, which ask for it, use it.
+    client = Client(cluster, set_as_default=False)
     try:
         yield client
     finally:
@@ -60,6 +62,12 @@ class DaskStoreTests:
 
     @pytest.mark.parametrize("zarr_format", [2, 3])
     def test_workers_write_and_read_every_value(self, dask_client, tmp_path, zarr_format):
+        import dask
+
+        with dask.config.set(scheduler=dask_client.get):
+            self._write_and_read(tmp_path, zarr_format)
+
+    def _write_and_read(self, tmp_path: Path, zarr_format: int) -> None:
         import dask.array as da
 
         url = self.store_url(tmp_path)
