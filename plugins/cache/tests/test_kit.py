@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from zarr_core.storage import FSStore, MemoryStore
-from zarr_core.testing import StoreTests
 from zarr_core_cache import CacheStore, LRUStoreCache
-
 from zarr_core_cache.testing import (
     DictBackend,
     FSSpecMemoryBackend,
     LocalDirectoryBackend,
     MemoryBackend,
 )
+
+from zarr_core.storage import FSStore, MemoryStore
+from zarr_core.testing import StoreTests
 
 
 class _LRU:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -119,7 +118,7 @@ class CacheStore(WrapperStore):
         lru = self._state.lru
         evicted: list[Any] = []
         for key in keys:
-            got = lru.admit(key, self._cache.getsize(key))
+            got = lru.admit(key, max(self._cache.getsize(key) - _entry.HEADER_SIZE, 0))
             evicted += [key] if got is None else got
         if evicted:
             self._cache.delitems(evicted)
@@ -141,7 +140,7 @@ class CacheStore(WrapperStore):
                 "max_size": self.max_size,
                 "current_size": state.lru.current_size,
                 "cache_set_data": self.cache_set_data,
-                "cached_keys": len(state.lru),
+                "cached_keys": len(state.lru) - len(state.ranges),
                 "cached_ranges": len(state.ranges),
             }
 
@@ -173,7 +172,9 @@ class CacheStore(WrapperStore):
 
     def with_read_only(self, read_only: bool = False) -> CacheStore:
         """This store in another mode, sharing its cache and statistics."""
-        clone = copy.copy(self)
+        # Not copy.copy: pickling support makes that a new, empty cache.
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         clone._read_only = bool(read_only) or self.store.read_only
         return clone
 
@@ -223,7 +224,7 @@ class CacheStore(WrapperStore):
         stale: list[str] = []
         entries = {}
         for key, value in values.items():
-            size = _entry.HEADER_SIZE + len(value)
+            size = len(value)  # the budget counts values, as LRUStoreCache does
             if self.max_size is not None and size > self.max_size:
                 stale += self._drop([key])
                 continue
