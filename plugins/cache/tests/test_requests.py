@@ -322,3 +322,30 @@ def test_arrays_read_through_a_cache_read_each_chunk_once(make):
     cached[:]
     cached[5:15, 5:15]
     assert counting.reads() == []
+
+
+def test_absent_keys_are_remembered_until_a_write(make):
+    counting = _fill()
+    cache = make(counting)
+    assert cache.getitems(["nope", "k0"]) == {"k0": b"\x00" * 100}
+    counting.reset()
+    assert cache.getitems(["nope"]) == {}
+    with pytest.raises(KeyError):
+        cache["nope"]
+    assert counting.reads() == []
+    cache["nope"] = b"now here"
+    assert cache["nope"] == b"now here"
+    del cache["nope"]
+    assert cache.getitems(["nope"]) == {}
+
+
+def test_absent_keys_expire(monkeypatch):
+    counting = _fill()
+    cache = _cache(counting, max_age_seconds=10)
+    now = [1_000_000.0]
+    monkeypatch.setattr("zarr_core_cache.cache_store.time.time", lambda: now[0])
+    cache.getitems(["nope"])
+    counting.inner["nope"] = b"created elsewhere"
+    assert cache.getitems(["nope"]) == {}  # not seen yet: remembered as absent
+    now[0] += 11
+    assert cache.getitems(["nope"]) == {"nope": b"created elsewhere"}

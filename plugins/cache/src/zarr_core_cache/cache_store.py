@@ -18,6 +18,10 @@ from zarr_core_cache.errors import CacheConfigError
 __all__ = ["CacheStore"]
 
 
+# The second half of the LRU entry ``(key, ABSENT)``: ``key`` was found absent.
+ABSENT = "absent"
+
+
 class _State:
     """What a CacheStore and its :meth:`~CacheStore.with_read_only` copies share."""
 
@@ -29,6 +33,8 @@ class _State:
         self.fence = WriteFence()
         self.ranges: dict[tuple[str, ByteRange], tuple[bytes, float]] = {}
         self.range_keys: dict[str, set[ByteRange]] = {}
+        # Keys found absent (metadata probes, missing chunks), in memory: key -> time.
+        self.absent: dict[str, float] = {}
         self.hits = self.misses = 0
 
 
@@ -140,8 +146,9 @@ class CacheStore(WrapperStore):
                 "max_size": self.max_size,
                 "current_size": state.lru.current_size,
                 "cache_set_data": self.cache_set_data,
-                "cached_keys": len(state.lru) - len(state.ranges),
+                "cached_keys": len(state.lru) - len(state.ranges) - len(state.absent),
                 "cached_ranges": len(state.ranges),
+                "cached_absent_keys": len(state.absent),
             }
 
     def cache_stats(self) -> dict[str, Any]:
@@ -167,6 +174,7 @@ class CacheStore(WrapperStore):
                 state.lru.clear()
                 state.ranges.clear()
                 state.range_keys.clear()
+                state.absent.clear()
             finally:
                 state.fence.end_write(token, None)
 
@@ -190,6 +198,8 @@ class CacheStore(WrapperStore):
             lru.discard(entry)
             if isinstance(entry, str):
                 stale.append(entry)
+            elif entry[1] is ABSENT:
+                self._state.absent.pop(entry[0], None)
             else:
                 ranges.pop(entry, None)
                 held = range_keys.get(entry[0])
@@ -203,11 +213,13 @@ class CacheStore(WrapperStore):
         """Every tracked entry of ``keys`` (``None``: all entries)."""
         if keys is None:
             return list(self._state.lru)
-        range_keys, lru = self._state.range_keys, self._state.lru
+        range_keys, lru, absent = self._state.range_keys, self._state.lru, self._state.absent
         out: list[Any] = []
         for key in keys:
             if key in lru:
                 out.append(key)
+            if key in absent:
+                out.append((key, ABSENT))
             out += [(key, r) for r in range_keys.get(key, ())]
         return out
 
@@ -255,10 +267,11 @@ class CacheStore(WrapperStore):
         state = self._state
         with state.lock:
             tracked = [k for k in keys if k in state.lru]
+            known_absent = self._known_absent(keys) if state.absent else ()
         out = self._cached_values(tracked)
-        missing = [k for k in keys if k not in out]
+        missing = [k for k in keys if k not in out and k not in known_absent]
         with state.lock:
-            state.hits += len(out)
+            state.hits += len(out) + len(known_absent)
             if not missing:
                 return out
             state.misses += len(missing)
@@ -268,10 +281,39 @@ class CacheStore(WrapperStore):
             fetched = self.store.getitems(missing)
         finally:
             with state.lock:
-                ok = state.fence.end_read(token, fetched)
-                self._remember({k: fetched[k] for k in ok})
+                ok = state.fence.end_read(token, missing)
+                self._remember({k: fetched[k] for k in ok if k in fetched})
+                self._remember_absent([k for k in ok if k not in fetched])
         out.update(fetched)
         return out
+
+    def _known_absent(self, keys: list[str]) -> set[str]:
+        """The ``keys`` recently found absent (lock held); expired records are dropped."""
+        absent, lru = self._state.absent, self._state.lru
+        found, expired = set(), []
+        for key in keys:
+            at = absent.get(key)
+            if at is None:
+                continue
+            if self._fresh(at):
+                found.add(key)
+                lru.touch((key, ABSENT))
+            else:
+                expired.append((key, ABSENT))
+        self._drop(expired)
+        return found
+
+    def _remember_absent(self, keys: list[str]) -> None:
+        """Record keys found absent (lock held); each counts its length against the budget."""
+        if not keys:
+            return
+        now, absent, stale = time.time(), self._state.absent, []
+        for key in keys:
+            stale += self._admit((key, ABSENT), len(key))
+            if (key, ABSENT) in self._state.lru:
+                absent[key] = now
+        if stale:
+            self._cache.delitems(stale)
 
     def _cached_values(self, keys: list[str]) -> dict[str, bytes]:
         """Fresh, intact values of tracked ``keys`` from the cache store."""

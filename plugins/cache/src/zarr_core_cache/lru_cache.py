@@ -22,7 +22,8 @@ class LRUStoreCache(WrapperStore):
 
     Values read (and written) are kept until ``max_size`` bytes would be exceeded, the
     least recently used going first; the key list, ``in`` answers and directory listings
-    are kept until the next write. Writes and deletes go through to ``store`` and update
+    are kept until the next write (keys found absent too, so repeated probes for metadata
+    documents that do not exist cost nothing). Writes and deletes go through to ``store`` and update
     the cache, so reads through this object never see stale data; changes made to
     ``store`` by anything else are not seen until :meth:`invalidate`.
 
@@ -123,15 +124,15 @@ class LRUStoreCache(WrapperStore):
         out: dict[str, bytes] = {}
         missing = []
         with self._lock:
-            values, touch = self._values, self._lru.touch
+            values, touch, known = self._values, self._lru.touch, self._contains_cache
             for key in keys:
                 value = values.get(key)
-                if value is None:
-                    missing.append(key)
-                else:
+                if value is not None:
                     out[key] = value
                     touch(key)
-            self.hits += len(out)
+                elif known.get(key, True):  # not known to be absent (metadata probes)
+                    missing.append(key)
+            self.hits += len(keys) - len(missing)
             if not missing:
                 return out
             self.misses += len(missing)
@@ -141,8 +142,12 @@ class LRUStoreCache(WrapperStore):
             fetched = self.store.getitems(missing)
         finally:
             with self._lock:
-                ok = self._fence.end_read(token, fetched)
-                self._cache_values((k, fetched[k]) for k in ok)
+                ok = self._fence.end_read(token, [*missing, _LISTINGS])
+                self._cache_values((k, fetched[k]) for k in ok if k in fetched)
+                if ok and ok[-1] is _LISTINGS:
+                    for key in ok[:-1]:
+                        if key not in fetched:
+                            known[key] = False
         out.update(fetched)
         return out
 
