@@ -209,3 +209,41 @@ def test_a_collected_store_takes_its_chunks_along(cache_on):
     gc.collect()
     zarr_core.zeros((2,), chunks=(2,))[...]  # any lookup drops the dead store's chunks
     assert chunk_cache.stats()["chunks"] == 0
+
+
+def test_repeated_300_window_read_is_at_least_5x_faster(cache_on):
+    """Issue 13's figure (bench/backend_cache.py prints it): 300 random 64x64 windows of
+    1024x1024 blosc-lz4 chunks, read once with every window fetching and decoding its
+    chunks, then again from the warm cache."""
+    import time
+
+    import numcodecs
+
+    n = 4096
+    rng = np.random.default_rng(42)
+    data = (np.cumsum(rng.standard_normal(n * n, dtype="float32")) / 100).reshape(n, n)
+    z = zarr_core.zeros(
+        (n, n),
+        chunks=(1024, 1024),
+        dtype="f4",
+        compressor=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=1),
+        zarr_format=2,
+    )
+    z[...] = data
+    pick = np.random.default_rng(7)
+    windows = [(int(pick.integers(0, n - 64)), int(pick.integers(0, n - 64))) for _ in range(300)]
+
+    def read_windows() -> float:
+        start = time.perf_counter()
+        for i, j in windows:
+            z[i : i + 64, j : j + 64]
+        return time.perf_counter() - start
+
+    with zarr_core.config.set({"chunk_cache.max_bytes": 0}):
+        first = read_windows()
+    with zarr_core.config.set({"chunk_cache.max_bytes": "128MB"}):  # all 16 chunks
+        read_windows()  # fills the cache
+        repeated = min(read_windows() for _ in range(2))
+    i, j = windows[0]
+    assert np.array_equal(z[i : i + 64, j : j + 64], data[i : i + 64, j : j + 64])
+    assert first / repeated >= 5, f"first {first:.3f} s, repeated {repeated:.3f} s"

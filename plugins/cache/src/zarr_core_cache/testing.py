@@ -24,31 +24,38 @@ __all__ = [
 
 
 class LatencyStore(WrapperStore):
-    """Delegate to ``store``, sleeping ``latency`` seconds per request (a batch is one).
+    """Delegate to ``store``, adding ``latency`` seconds per request, as a remote store would.
+
+    Every key read or written is one request, as with an object store (one GET or PUT
+    per key); a batch call overlaps up to ``concurrency`` of them, so a batch of ``n``
+    keys waits ``latency * ceil(n / concurrency)``. A listing is one request.
 
     Parameters
     ----------
     store
         The store holding the data.
     latency
-        Seconds added to each read, write, listing or batch call.
+        Seconds each request takes.
+    concurrency
+        Requests a batch call has in flight at once.
 
     Attributes
     ----------
     requests : int
-        Requests served so far.
+        Requests served so far (keys read or written, listings).
     """
 
-    def __init__(self, store: Store, latency: float = 0.005):
+    def __init__(self, store: Store, latency: float = 0.005, concurrency: int = 8):
         super().__init__(store)
         self.latency = latency
+        self.concurrency = concurrency
         self.requests = 0
         self._lock = threading.Lock()
 
-    def _wait(self) -> None:
+    def _wait(self, n: int = 1) -> None:
         with self._lock:
-            self.requests += 1
-        time.sleep(self.latency)
+            self.requests += n
+        time.sleep(self.latency * -(-n // self.concurrency))
 
     def _get(self, key: str) -> bytes:
         self._wait()
@@ -59,20 +66,20 @@ class LatencyStore(WrapperStore):
         return super()._contains(key)
 
     def _get_many(self, keys: list[str]) -> dict[str, bytes]:
-        self._wait()
+        self._wait(len(keys))
         return super()._get_many(keys)
 
     def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
-        self._wait()
+        self._wait(len(requests))
         return super()._get_ranges(requests)
-
-    def _set_many(self, items: dict[str, bytes]) -> None:
-        self._wait()
-        super()._set_many(items)
 
     def _set(self, key: str, value: bytes) -> None:
         self._wait()
         super()._set(key, value)
+
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self._wait(len(items))
+        super()._set_many(items)
 
     def _list_prefix(self, prefix: str) -> Iterable[str]:
         self._wait()
