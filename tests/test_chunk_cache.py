@@ -101,7 +101,7 @@ def test_writes_through_another_array_over_the_same_store_invalidate(cache_on):
 
 def test_empty_chunks_deleted_by_a_write_are_not_served(cache_on):
     counting = CountingStore(KVStore({}))
-    z = _array(counting, write_empty_chunks=False, fill_value=0.0)
+    z = _array(counting, write_empty_chunks=False)
     z[...]
     z[0:10, 0:10] = 0.0  # equal to the fill value: the chunk is deleted
     assert "c/0/0" not in counting.inner and "0.0" not in counting.inner

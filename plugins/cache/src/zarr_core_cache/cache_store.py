@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from zarr_core.lru import SizedLRU, WriteFence, parse_size
+from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.wrapper import WrapperStore
@@ -38,7 +39,7 @@ class _State:
         self.hits = self.misses = 0
 
 
-class CacheStore(WrapperStore):
+class CacheStore(WrapperStore, StoreAdapter):
     """Cache the values of ``store`` in ``cache_store``.
 
     Whole values read (and, with ``cache_set_data``, written) are kept in ``cache_store``
