@@ -189,10 +189,12 @@ class ChunkCache:
 
     # -- introspection ------------------------------------------------------------------
     def clear(self) -> None:
-        """Drop every cached chunk."""
+        """Drop every cached chunk and reset the statistics."""
         with self._lock:
             self._entries.clear()
             self._lru.clear()
+            self._lru.evictions = 0
+            self.hits = self.misses = 0
 
     def stats(self) -> dict[str, int | None]:
         """Hits, misses, evictions, chunks and bytes held, and the budget."""
@@ -212,7 +214,7 @@ cache = ChunkCache()
 
 
 def clear() -> None:
-    """Drop every decoded chunk the process's cache holds."""
+    """Drop every decoded chunk the process's cache holds and reset its statistics."""
     cache.clear()
 
 
