@@ -11,7 +11,7 @@ import pytest
 from zarr_core_cache import CacheConfigError, CacheStore, LRUStoreCache
 
 import zarr_core
-from zarr_core.errors import InvalidSizeError, ReadOnlyError
+from zarr_core.errors import InvalidSizeError, InvalidStoreError, ReadOnlyError
 from zarr_core.storage import FSStore, KVStore, MemoryStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.testing.counting import CountingStore
@@ -349,3 +349,19 @@ def test_absent_keys_expire(monkeypatch):
     assert cache.getitems(["nope"]) == {}  # not seen yet: remembered as absent
     now[0] += 11
     assert cache.getitems(["nope"]) == {"nope": b"created elsewhere"}
+
+
+@pytest.mark.parametrize("cls", ["lru", "cache"])
+def test_any_store_like_is_wrapped_and_junk_is_refused(cls):
+    make_one = (
+        (lambda s: LRUStoreCache(s, max_size=None))
+        if cls == "lru"
+        else (lambda s: CacheStore(s, cache_store=MemoryStore()))
+    )
+    mapping = {"k": b"v"}
+    cache = make_one(mapping)
+    assert cache["k"] == b"v"
+    cache["new"] = b"1"
+    assert mapping["new"] == b"1"
+    with pytest.raises(InvalidStoreError, match="cannot use a int as a store"):
+        make_one(42)

@@ -14,6 +14,7 @@ from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.wrapper import WrapperStore
 from zarr_core_cache import _entry
+from zarr_core_cache._wrap import as_store
 from zarr_core_cache.errors import CacheConfigError
 
 __all__ = ["CacheStore"]
@@ -50,7 +51,8 @@ class CacheStore(WrapperStore, StoreAdapter):
     Parameters
     ----------
     store
-        The store holding the data.
+        The store holding the data: a Store, or anything ``zarr_core.open_store`` takes
+        (a mapping, a path, a URL).
     cache_store
         Where cached values go. It must be writable and support deletes. Entries it
         already holds (a persistent cache reopened) are used, subject to the budget and
@@ -90,7 +92,7 @@ class CacheStore(WrapperStore, StoreAdapter):
 
     def __init__(
         self,
-        store: Store,
+        store: Any,
         *,
         cache_store: Store,
         max_age_seconds: float | str | None = "infinity",
@@ -98,7 +100,7 @@ class CacheStore(WrapperStore, StoreAdapter):
         cache_set_data: bool = True,
         read_only: bool = False,
     ):
-        super().__init__(store, read_only=read_only)
+        super().__init__(as_store(store), read_only=read_only)
         if not isinstance(cache_store, Store):
             raise CacheConfigError(
                 f"cache_store must be a zarr-core Store, got {type(cache_store).__name__}; "

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from zarr_core.lru import SizedLRU, WriteFence, parse_size
-from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.wrapper import WrapperStore
+from zarr_core_cache._wrap import as_store
 
 __all__ = ["LRUStoreCache"]
 
@@ -30,7 +30,8 @@ class LRUStoreCache(WrapperStore):
     Parameters
     ----------
     store
-        The store holding the data.
+        The store holding the data: a Store, or anything ``zarr_core.open_store`` takes
+        (a mapping, a path, a URL).
     max_size
         Budget for cached values in bytes (an int, or a string such as ``"256MB"``);
         ``None`` for no limit. A value larger than the budget is never cached.
@@ -56,8 +57,8 @@ class LRUStoreCache(WrapperStore):
     (b'v', 1, 0)
     """
 
-    def __init__(self, store: Store, max_size: int | str | None, *, read_only: bool = False):
-        super().__init__(store, read_only=read_only)
+    def __init__(self, store: Any, max_size: int | str | None, *, read_only: bool = False):
+        super().__init__(as_store(store), read_only=read_only)
         self._max_size = parse_size(max_size, "LRUStoreCache max_size")
         self._lock = threading.Lock()
         self._lru = SizedLRU(self._max_size)
