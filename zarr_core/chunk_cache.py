@@ -19,10 +19,10 @@ a cache of what this process wrote and read. Object arrays are never cached.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +39,8 @@ CONFIG_KEY = "chunk_cache.max_bytes"
 
 
 class _Read:
-    """One read operation's view of the cache: what hit, what to fetch, what to keep."""
+    """One read operation's view of the cache, a context manager: what hit, what to
+    fetch, and (on exit) the decoded chunks it was offered go into the cache."""
 
     __slots__ = ("hits", "misses", "miss_keys", "_cache", "_array", "_keys", "_token", "_keep")
 
@@ -53,21 +54,62 @@ class _Read:
 
     def keep(self, indices: Sequence[int], chunks: Sequence[Any]) -> None:
         """Offer decoded chunks (``None`` for missing ones) to the cache."""
-        if self._cache is not None:
-            for i, chunk in zip(indices, chunks):
-                if chunk is not None:
-                    self._keep[i] = chunk
+        for i, chunk in zip(indices, chunks):
+            if chunk is not None:
+                self._keep[i] = chunk
 
-    def _close(self) -> None:
-        if self._cache is not None and self._token is not None:
+    def __enter__(self) -> _Read:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._token is not None:
             self._cache._fill(self._array, self._keys, self._token, self._keep)
 
 
-class _Off(_Read):
-    """The cache is off: every chunk is a miss, nothing is kept."""
+class _Off:
+    """The cache is off (or every chunk hit): every chunk a miss, nothing kept."""
+
+    __slots__ = ("misses", "miss_keys")
+    hits = ()
 
     def __init__(self, keys: list[str]):
-        super().__init__(None, None, keys, [], range(len(keys)), None)
+        self.misses = range(len(keys))
+        self.miss_keys = keys
+
+    def keep(self, indices: Sequence[int], chunks: Sequence[Any]) -> None:
+        pass
+
+    def __enter__(self) -> _Off:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass
+
+
+class _Write:
+    """A write of some chunks, as a context manager (see :meth:`ChunkCache.writing`)."""
+
+    __slots__ = ("_cache", "_entries", "_token")
+
+    def __init__(self, cache: ChunkCache, array: Array, keys: list[str]):
+        self._cache = cache
+        with cache._lock:
+            token = cache._token(array._chunk_io)
+            self._entries = [(token, k) for k in keys]
+            self._token = cache._fence.begin_write(self._entries)
+            for entry in self._entries:
+                if cache._entries.pop(entry, None) is not None:
+                    cache._lru.discard(entry)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._cache._lock:
+            self._cache._fence.end_write(self._token, self._entries)
+
+
+_NOTHING = contextlib.nullcontext()
 
 
 class ChunkCache:
@@ -117,12 +159,11 @@ class ChunkCache:
             self._lru.discard(entry)
 
     # -- reads --------------------------------------------------------------------------
-    @contextmanager
-    def reading(self, array: Array, keys: list[str]) -> Iterator[_Read]:
-        """Split a read of ``keys`` into cached chunks and misses; keep what was decoded."""
+    def reading(self, array: Array, keys: list[str]) -> _Read | _Off:
+        """Split a read of ``keys`` into cached chunks and misses (a context manager whose
+        exit keeps what was decoded)."""
         if array.dtype.kind == "O" or not self._budget():
-            yield _Off(keys)
-            return
+            return _Off(keys)
         owner = array._node
         hits, misses = [], []
         with self._lock:
@@ -138,12 +179,7 @@ class ChunkCache:
             self.hits += len(hits)
             self.misses += len(misses)
             fence = self._fence.begin_read() if misses else None
-        read = _Read(self, array, keys, hits, misses, fence)
-        try:
-            yield read
-        finally:
-            if fence is not None:
-                read._close()
+        return _Read(self, array, keys, hits, misses, fence)
 
     def _fill(self, array: Array, keys: list[str], fence: int, kept: dict[int, np.ndarray]):
         owner = array._node
@@ -168,24 +204,12 @@ class ChunkCache:
                 self._entries[entry] = (owner, chunk)
 
     # -- writes -------------------------------------------------------------------------
-    @contextmanager
-    def writing(self, array: Array, keys: list[str]) -> Iterator[None]:
-        """Around a write of ``keys``: drop their chunks, keep racing reads out."""
+    def writing(self, array: Array, keys: list[str]) -> _Write | contextlib.nullcontext:
+        """Context manager around a write of ``keys``: drops their chunks first, and keeps
+        reads that raced the write from caching what they fetched."""
         if not self._budget():
-            yield
-            return
-        with self._lock:
-            token = self._token(array._chunk_io)
-            entries = [(token, k) for k in keys]
-            fence = self._fence.begin_write(entries)
-            for entry in entries:
-                if self._entries.pop(entry, None) is not None:
-                    self._lru.discard(entry)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._fence.end_write(fence, entries)
+            return _NOTHING
+        return _Write(self, array, keys)
 
     # -- introspection ------------------------------------------------------------------
     def clear(self) -> None:
