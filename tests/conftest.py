@@ -21,6 +21,7 @@ def s3_endpoint():
     one fails the tests that need S3, it never skips them)."""
     import moto.server as server_module
     import s3fs  # noqa: F401
+
     with pytest.MonkeyPatch.context() as mp:
         # Credentials and region through the environment: a region in client_kwargs makes
         # s3fs send a LocationConstraint that moto (like S3) rejects for us-east-1.

@@ -1,8 +1,8 @@
 """First-party plugins: which distribution provides which scheme, suffix, codec or transformer.
 
 Used only to tell a user what to ``pip install`` when nothing installed provides a name.
-``tests/test_known_plugins.py`` checks this table against the ``[tool.zarr-core]`` tables of
-``plugins/*/pyproject.toml``; entries for plugins not yet in the repository are planned ones.
+``tests/test_known_plugins.py`` checks this table against what each plugin module under
+``plugins/`` declares; entries for plugins not yet in the repository are planned ones.
 """
 
 from __future__ import annotations

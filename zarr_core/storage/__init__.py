@@ -56,6 +56,7 @@ __all__ = [
     "ConsolidatedMetadataStore",
 ]
 
+
 def __getattr__(name: str) -> Any:
     if name == "ConsolidatedMetadataStore":
         # defined with the rest of consolidated metadata, which needs nodes and groups

@@ -37,7 +37,7 @@ from typing import Any
 
 from zarr_core.errors import InvalidKeyError
 from zarr_core.pools import io_map
-from zarr_core.storage.base import PathStore, Store, mode_is_read_only
+from zarr_core.storage.base import PathStore, Store
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import validate_key
 
@@ -150,10 +150,7 @@ class DirectoryStore(PathStore):
         *,
         read_only: bool = False,
     ):
-        super().__init__(
-            read_only=read_only or mode_is_read_only(mode),
-            dimension_separator=dimension_separator,
-        )
+        super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
         path = os.path.abspath(os.fspath(path))
         if os.path.exists(path) and not os.path.isdir(path):
             raise NotADirectoryError(f"{path!r} exists and is not a directory")

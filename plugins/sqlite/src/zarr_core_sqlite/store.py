@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from zarr_core.storage.base import PathStore, mode_is_read_only
+from zarr_core.storage.base import PathStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
 
@@ -155,10 +155,7 @@ class SQLiteStore(PathStore):
         read_only: bool = False,
         **connect_kwargs: Any,
     ):
-        super().__init__(
-            read_only=read_only or mode_is_read_only(mode),
-            dimension_separator=dimension_separator,
-        )
+        super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
         managed = sorted(set(connect_kwargs) & set(_MANAGED))
         if managed:
             raise TypeError(f"SQLiteStore sets {managed} itself; do not pass them")
