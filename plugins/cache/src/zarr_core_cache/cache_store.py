@@ -359,10 +359,9 @@ class CacheStore(WrapperStore, StoreAdapter):
                 else:
                     pending.append(i)
             # A range of a value cached whole is cut from it: no request to ``store``.
-            from_whole = [requests[i][0] for i in pending if requests[i][0] in state.lru]
-        values = (
-            self._get_many(list(dict.fromkeys(whole + from_whole))) if whole or from_whole else {}
-        )
+            from_whole = {requests[i][0] for i in pending if requests[i][0] in state.lru}
+        wanted = list(dict.fromkeys([*whole, *from_whole]))
+        values = self._get_many(wanted) if wanted else {}
         rest = []
         for i in pending:
             key, byte_range = requests[i]
