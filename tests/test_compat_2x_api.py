@@ -411,9 +411,9 @@ def test_top_level_store_names_load_through_the_registry(plugin_registry):
     ):
         zarr_core.ZipStore  # noqa: B018
     with pytest.raises(
-        PluginNotFoundError, match="zarr-core-redis, which is planned but not written yet"
+        PluginNotFoundError, match="zarr-core-n5, which is planned but not written yet"
     ):
-        zarr_core.RedisStore  # noqa: B018
+        zarr_core.N5Store  # noqa: B018
     import sys
 
     plugin_registry.register(sys.modules[__name__], name="dir", distribution="zarr-core-directory")

@@ -133,13 +133,13 @@ def test_claim_with_unknown_store_name(plugin_registry):
 
 def test_unknown_first_party_scheme_names_distribution(plugin_registry):
     with pytest.raises(PluginNotFoundError) as info:
-        open_store("redis://localhost:6379/0")
+        open_store("n5://localhost/data")
     message = str(info.value)
-    # zarr-core-redis is planned, not written: no install command that cannot work
-    assert "the plugin zarr-core-redis, which is planned but not written yet" in message
+    # zarr-core-n5 is planned, not written: no install command that cannot work
+    assert "the plugin zarr-core-n5, which is planned but not written yet" in message
     assert "pip install" not in message
     assert "Installed schemes: file, memory, zarr2, zarr3" in message
-    assert info.value.distribution == "zarr-core-redis"
+    assert info.value.distribution == "zarr-core-n5"
     assert isinstance(info.value, ValueError)
 
 
@@ -334,8 +334,8 @@ def test_list_plugins_and_cli(plugin_registry, capsys):
     assert data[1]["schemes"] == ["fake"] and data[1]["codecs"] == ["cc"]
     assert cli_main(["which", "fake://x|zarr2:"]) == 0
     assert "DictStore" in capsys.readouterr().out
-    assert cli_main(["which", "redis://x"]) == 1
-    assert "zarr-core-redis, which is planned" in capsys.readouterr().err
+    assert cli_main(["which", "n5://x"]) == 1
+    assert "zarr-core-n5, which is planned" in capsys.readouterr().err
 
 
 def test_cli_entry_points_run():

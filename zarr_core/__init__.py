@@ -44,6 +44,7 @@ from zarr_core.creation import (
 )
 from zarr_core.group import Group
 from zarr_core.hierarchy import group, open, open_group
+from zarr_core.integrations.dask import from_dask, to_dask
 from zarr_core.keywords import merge_format
 from zarr_core.plugins import list_plugins, which
 from zarr_core.storage import (
@@ -103,6 +104,8 @@ __all__ = [
     "FSStore",
     "open_store",
     "normalize_store_arg",
+    "to_dask",
+    "from_dask",
 ]
 
 # numcodecs codecs zarr-python 2 re-exported (``zarr.Blosc``); numcodecs loads on first use.

@@ -6,6 +6,7 @@ Metadata handling is delegated to :mod:`zarr_core.node` (both formats), chunk I/
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Iterator
@@ -361,12 +362,36 @@ class Array(Node):
         return _Accessor(self, "block")
 
     # -- shape changes ------------------------------------------------------------------
+    def _metadata_lock(self) -> Any:
+        """The synchronizer's lock on this array's metadata document (a no-op without one).
+
+        Shape changes hold it while they read, change and write the shape, so that
+        concurrent appends (threads or processes) each start from the shape the previous
+        one stored.
+        """
+        if self._synchronizer is None:
+            return contextlib.nullcontext()
+        return self._synchronizer[self._node.metadata_keys(self._path)[0]]
+
+    def _reload(self) -> None:
+        # Forced even when metadata is cached: another writer may have resized.
+        self._load(load_node(self._store, self._path, self._meta.zarr_format, expect="array"))
+
     def resize(self, *shape: int | tuple[int, ...]) -> None:
-        """Change the shape; chunks wholly outside the new shape are deleted."""
+        """Change the shape; chunks wholly outside the new shape are deleted.
+
+        The stored metadata is re-read first (under a synchronizer, holding the lock on
+        the metadata key), as zarr-python 2 does.
+        """
         self._check_writable()
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         new_shape = tuple(int(s) for s in shape)
+        with self._metadata_lock():
+            self._reload()
+            self._resize_nosync(new_shape)
+
+    def _resize_nosync(self, new_shape: tuple[int, ...]) -> None:
         if len(new_shape) != self.ndim:
             raise ValueError(f"resize needs {self.ndim} dimensions, got {new_shape}")
         old_grid = self.cdata_shape
@@ -381,22 +406,30 @@ class Array(Node):
             self._chunk_io.delitems(self._chunk_keys(stale))
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
-        """Grow along ``axis`` and write ``data`` into the new region; returns the new shape."""
+        """Grow along ``axis`` and write ``data`` into the new region; returns the new shape.
+
+        The stored shape is re-read first; under a synchronizer the whole append
+        (re-reading, resizing, writing the data) holds the lock on the metadata key, so
+        concurrent appends never overlap.
+        """
+        self._check_writable()
         data = np.asanyarray(data)
-        shape = self.shape
-        if data.ndim != self.ndim or any(
-            d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
-        ):
-            raise ValueError(
-                f"cannot append data of shape {data.shape} to an array of shape {shape} along axis {axis}"
+        with self._metadata_lock():
+            self._reload()
+            shape = self.shape
+            if data.ndim != self.ndim or any(
+                d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
+            ):
+                raise ValueError(
+                    f"cannot append data of shape {data.shape} to an array of shape {shape} along axis {axis}"
+                )
+            new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
+            self._resize_nosync(new_shape)
+            region = tuple(
+                slice(shape[axis], new_shape[axis]) if i == axis else slice(None)
+                for i in range(self.ndim)
             )
-        new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
-        self.resize(new_shape)
-        region = tuple(
-            slice(shape[axis], new_shape[axis]) if i == axis else slice(None)
-            for i in range(self.ndim)
-        )
-        self[region] = data
+            self[region] = data
         return new_shape
 
     # -- derived views ------------------------------------------------------------------

@@ -456,7 +456,9 @@ def create(
     apply_storage_transformers(meta, MemoryStore(), full_path)
     clear_or_check(target, chunk_store_obj, full_path, overwrite)
     require_parent_groups(target, full_path, fmt, overwrite=overwrite, chunk_store=chunk_store_obj)
-    write_array_metadata(target, full_path, node, attributes=dict(attributes or {}))
+    write_array_metadata(
+        target, full_path, node, attributes=dict(attributes or {}), exclusive=not overwrite
+    )
     return Array(
         target,
         full_path,

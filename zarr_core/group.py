@@ -254,22 +254,29 @@ class Group(Node):
     # -- creating children --------------------------------------------------------------
     def create_group(self, name: str, overwrite: bool = False) -> Group:
         """Create a child group (error if a node exists there, unless ``overwrite``)."""
+        return self._create_group(name, overwrite, existing_ok=False)
+
+    def _create_group(self, name: str, overwrite: bool, existing_ok: bool) -> Group:
         self._check_writable()
         path = self._child_path(name)
-        clear_or_check(self._store, self._chunk_store, path, overwrite)
+        if overwrite or not existing_ok:
+            clear_or_check(self._store, self._chunk_store, path, overwrite)
         require_parent_groups(
             self._store, path, self.zarr_format, overwrite=overwrite, chunk_store=self._chunk_store
         )
-        write_group_metadata(self._store, path, self.zarr_format)
+        write_group_metadata(
+            self._store, path, self.zarr_format, exclusive=not overwrite, existing_ok=existing_ok
+        )
         return self[name]  # type: ignore[return-value]
 
     def require_group(self, name: str, overwrite: bool = False) -> Group:
-        """Return the child group ``name``, creating it if needed."""
+        """Return the child group ``name``, creating it if needed (also when another
+        process creates it at the same moment)."""
         path = self._child_path(name)
         try:
             node = load_node(self._store, path, self.zarr_format)
         except KeyError:
-            return self.create_group(name)
+            return self._create_group(name, overwrite=False, existing_ok=True)
         if node.kind != "group":
             if not overwrite:
                 raise ContainsArrayError(path, self._store)

@@ -22,10 +22,17 @@ from zarr_core.storage.resolve import resolve
 __all__ = ["group", "open_group", "open"]
 
 
-def _new_group(store, path, fmt, overwrite, chunk_store, attributes=None) -> None:
-    clear_or_check(store, chunk_store, path, overwrite)
+def _new_group(
+    store, path, fmt, overwrite, chunk_store, attributes=None, existing_ok=False
+) -> None:
+    """Create a group at ``path`` atomically (``existing_ok``: a group another creator makes
+    at the same moment is success, as for mode ``a``)."""
+    if overwrite or not existing_ok:
+        clear_or_check(store, chunk_store, path, overwrite)
     require_parent_groups(store, path, fmt, overwrite=overwrite, chunk_store=chunk_store)
-    write_group_metadata(store, path, fmt, attributes)
+    write_group_metadata(
+        store, path, fmt, attributes, exclusive=not overwrite, existing_ok=existing_ok
+    )
 
 
 def group(
@@ -55,7 +62,15 @@ def group(
     explicit = zarr_format or zarr_version or pinned
     if overwrite or kind is None or (explicit is not None and found != explicit):
         # a node of the other format is an error unless overwriting, never deleted
-        _new_group(target, full_path, fmt, overwrite, chunk_store_obj, attributes)
+        _new_group(
+            target,
+            full_path,
+            fmt,
+            overwrite,
+            chunk_store_obj,
+            attributes,
+            existing_ok=kind is None,  # a group made meanwhile by someone else is fine
+        )
     elif kind == "array":
         raise wrong_kind_error("array", full_path, target)
     return Group(
@@ -110,7 +125,16 @@ def open_group(
             )
         if mode in ("r", "r+"):
             raise not_found_error("group", full_path, target, explicit)
-    _new_group(target, full_path, fmt, mode == "w", chunk_store_obj, attributes)
+    # Mode "a" found nothing: a group another creator makes meanwhile is what was asked for.
+    _new_group(
+        target,
+        full_path,
+        fmt,
+        mode == "w",
+        chunk_store_obj,
+        attributes,
+        existing_ok=mode == "a" and kind is None,
+    )
     return Group(
         target,
         full_path,

@@ -27,6 +27,7 @@ from zarr_core.metadata import (
     encode_attributes,
     parse_node_v3,
 )
+from zarr_core.metadata._json import load_document
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path
 
@@ -162,10 +163,7 @@ def node_kind(store: Store, path: str) -> tuple[str | None, int | None]:
 
 def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
     if ZARR_JSON in docs:
-        try:
-            node_type = json.loads(docs[ZARR_JSON]).get("node_type")
-        except (ValueError, AttributeError) as exc:
-            raise MetadataError(f"not valid JSON: {exc}", key=join_path(path, ZARR_JSON)) from exc
+        node_type = load_document(docs[ZARR_JSON], join_path(path, ZARR_JSON)).get("node_type")
         if node_type in ("array", "group"):
             return node_type, 3
         raise MetadataError(
@@ -259,48 +257,96 @@ def load_node(
 
 def _current_attributes(store: Store, path: str) -> dict:
     try:
-        return json.loads(store[join_path(path, ZARR_JSON)]).get("attributes", {})
+        key = join_path(path, ZARR_JSON)
+        return load_document(store[key], key).get("attributes", {})
     except KeyError:
         return {}
 
 
+def _put_documents(
+    store: Store, key: str, document: bytes, extra: dict[str, bytes], exclusive: bool
+) -> bool:
+    """Write a node's document ``key`` and ``extra`` ones (v2 attributes).
+
+    Without ``exclusive``: in one batch. With it, the node's document only if none is there
+    (atomic create), then the others. Returns whether the node's document was written.
+    """
+    if not exclusive:
+        store.setitems({key: document, **extra})
+        return True
+    if not store.set_if_not_exists(key, document):
+        return False
+    if extra:
+        store.setitems(extra)
+    return True
+
+
+def _v2_attributes(path: str, attributes: dict | None) -> dict[str, bytes]:
+    if not attributes:
+        return {}
+    zattrs = join_path(path, ZATTRS)
+    return {zattrs: encode_attributes(attributes, key=zattrs)}
+
+
+def _lost_race(store: Store, path: str, wanted: str | None) -> None:
+    """Another creator wrote a node at ``path`` first: fine if it is a ``wanted`` one
+    (``None``: nothing is fine), else the error for what is there."""
+    kind, _ = node_kind(store, path)
+    if wanted is not None and kind == wanted:
+        return
+    raise ContainsArrayError(path, store) if kind == "array" else ContainsGroupError(path, store)
+
+
 def write_array_metadata(
-    store: Store, path: str, node: NodeMetadata, attributes: dict | None = None
+    store: Store,
+    path: str,
+    node: NodeMetadata,
+    attributes: dict | None = None,
+    *,
+    exclusive: bool = False,
 ) -> None:
-    """Write an array document with ``attributes`` (v2: a ``.zattrs`` in the same batch).
+    """Write an array document with ``attributes`` (v2: a ``.zattrs`` after it).
 
     Without ``attributes`` (a resize), a v3 document keeps the attributes stored in it.
+    With ``exclusive`` the document is created atomically (``Store.set_if_not_exists``): of
+    several racing creators exactly one succeeds, the others get ContainsArrayError or
+    ContainsGroupError.
     """
     meta = node.meta
     if meta.zarr_format == 2:
-        values = {join_path(path, ZARRAY): meta.to_json()}
-        if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(
-                attributes, key=join_path(path, ZATTRS)
-            )
-        store.setitems(values)
-        return
-    if attributes is None:
-        attributes = _current_attributes(store, path)
-    meta = replace(meta, attributes=attributes)
-    store[join_path(path, ZARR_JSON)] = meta.to_json()
+        key, extra = join_path(path, ZARRAY), _v2_attributes(path, attributes)
+    else:
+        if attributes is None:
+            attributes = _current_attributes(store, path)
+        meta = replace(meta, attributes=attributes)
+        key, extra = join_path(path, ZARR_JSON), {}
+    if not _put_documents(store, key, meta.to_json(), extra, exclusive):
+        _lost_race(store, path, None)
 
 
 def write_group_metadata(
-    store: Store, path: str, zarr_format: int, attributes: dict | None = None
+    store: Store,
+    path: str,
+    zarr_format: int,
+    attributes: dict | None = None,
+    *,
+    exclusive: bool = False,
+    existing_ok: bool = False,
 ) -> None:
-    """Write a group document (and, for v2, its attributes when given)."""
+    """Write a group document (and, for v2, its attributes when given).
+
+    With ``exclusive`` the document is created atomically; losing the race to another
+    creator is an error (ContainsGroupError/ContainsArrayError) unless ``existing_ok`` and
+    the other creator made a group: creating what now exists is then success.
+    """
     if zarr_format == 2:
-        values = {join_path(path, ZGROUP): GroupMetadataV2().to_json()}
-        if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(
-                attributes, key=join_path(path, ZATTRS)
-            )
-        store.setitems(values)
+        document, key = GroupMetadataV2().to_json(), join_path(path, ZGROUP)
+        extra = _v2_attributes(path, attributes)
     else:
-        store[join_path(path, ZARR_JSON)] = GroupMetadataV3(
-            attributes=dict(attributes or {})
-        ).to_json()
+        document = GroupMetadataV3(attributes=dict(attributes or {})).to_json()
+        key, extra = join_path(path, ZARR_JSON), {}
+    if not _put_documents(store, key, document, extra, exclusive):
+        _lost_race(store, path, "group" if existing_ok else None)
 
 
 def check_no_node(store: Store, path: str) -> None:
@@ -358,5 +404,8 @@ def require_parent_groups(
             if not overwrite:
                 raise ContainsArrayError(ancestor, store)
             _clear(store, chunk_store, ancestor)
-        if not found or is_array:
+        if is_array:
             write_group_metadata(store, ancestor, zarr_format)
+        elif not found:
+            # Atomic: a parent another creator makes meanwhile (with attributes) is kept.
+            write_group_metadata(store, ancestor, zarr_format, exclusive=True, existing_ok=True)

@@ -92,6 +92,12 @@ class FSStore(Store):
 
     is_persistent = True
 
+    @property
+    def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
+        # Object stores and file systems take writers from many processes; fsspec's memory
+        # file system lives inside one process.
+        return "memory" not in _protocols(self.fs)
+
     def __init__(
         self,
         url: str,

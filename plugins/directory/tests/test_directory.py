@@ -18,7 +18,7 @@ import zarr_core
 from zarr_core.errors import InvalidKeyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
-from zarr_core.testing.concurrency import run_in_threads
+from zarr_core.testing.concurrency import AtomicCreationTests, run_in_threads
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -497,3 +497,8 @@ def test_file_url_with_fsspec_options_opens_an_fsstore(tmp_path):
     assert isinstance(open_store(f"file://{tmp_path}/x.zarr"), DirectoryStore)
     with pytest.raises(StorageOptionsError, match="auto_mkdir"):
         open_store(str(tmp_path / "y.zarr"), storage_options={"auto_mkdir": True})
+
+
+class TestAtomicCreation(AtomicCreationTests):
+    def make_store(self, tmp_path):
+        return DirectoryStore(tmp_path / "race.zarr")

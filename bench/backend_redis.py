@@ -1,0 +1,156 @@
+"""zarr-core's RedisStore against zarr-python 2.18's, on one real Redis server.
+
+Starts a redis-server on a free loopback port (no persistence), then runs each
+implementation in a fresh process of its own environment (zarr-core: this interpreter;
+zarr-python 2.18: ``.peers/zp2``), alternating them for ``--repeat`` rounds, on the
+workloads of ``bench/worker.py`` in Zarr format 2: ``small`` (10 million int32 in 10,000
+chunks of 1000, zstd level 1) and ``large`` (256 MiB float32 in 1024x1024 chunks, blosc
+lz4). Each process writes the whole array, reads it back whole (checked) and counts the
+commands the server processed in each phase (``INFO stats`` ``total_commands_processed``,
+less the INFO calls themselves). A pipeline sends several commands in one round trip, so
+for zarr-core the count is an upper bound of its round trips; zarr-python 2 sends one
+command per round trip. Prints a markdown table of medians and ratios. Never fails on time.
+
+    python bench/backend_redis.py [--repeat N] [--workload small|large]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+IMPLEMENTATIONS = {
+    "zarr-core": Path(sys.executable),
+    "zarr-python 2.18": HERE.parent / ".peers" / "zp2" / "bin" / "python",
+}
+
+
+# -- the child: one implementation, one workload -----------------------------------------------
+def commands(client) -> int:
+    return client.info("stats")["total_commands_processed"]
+
+
+def child(label: str, workload: str, port: int) -> None:
+    import numpy as np
+    import redis
+    from worker import WORKLOADS, data_for, numcodecs_compressor
+
+    spec = WORKLOADS[workload]
+    data = data_for(spec)
+    prefix = f"bench-{label.replace(' ', '-')}-{workload}"
+    create = dict(
+        shape=spec["shape"],
+        chunks=spec["chunks"],
+        dtype=spec["dtype"],
+        compressor=numcodecs_compressor(spec["codec"]),
+    )
+    if label == "zarr-core":
+        import zarr_core
+
+        url = f"redis://127.0.0.1:{port}/0?prefix={prefix}"
+
+        def open_for(mode):
+            if mode == "w":
+                return zarr_core.open_array(url, mode="w", zarr_format=2, **create)
+            return zarr_core.open_array(url, mode="r")
+
+    else:
+        import zarr
+
+        def open_for(mode):
+            store = zarr.RedisStore(prefix=prefix, host="127.0.0.1", port=port)
+            if mode == "w":
+                return zarr.open_array(store, mode="w", **create)
+            return zarr.open_array(store, mode="r")
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    out: dict[str, float] = {}
+    for phase in ("write", "read"):
+        before = commands(client)
+        t0 = time.perf_counter()
+        a = open_for("w" if phase == "write" else "r")
+        if phase == "write":
+            a[...] = data
+        else:
+            got = a[...]
+        out[phase] = time.perf_counter() - t0
+        out[f"{phase} commands"] = commands(client) - before - 1  # less the first INFO
+    if not np.array_equal(got, data):
+        raise SystemExit(f"{label} read back different data")
+    for key in list(client.scan_iter(match=f"{prefix}:*", count=1000)):
+        client.delete(key)
+    print(json.dumps(out))
+
+
+# -- the driver ------------------------------------------------------------------------------
+def run_once(label: str, workload: str, port: int) -> dict[str, float]:
+    out = subprocess.run(
+        [str(IMPLEMENTATIONS[label]), __file__, "--child", label, workload, str(port)],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+    )
+    if out.returncode:
+        raise SystemExit(f"{label} failed on {workload}:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(workload: str, results: dict[str, dict[str, list[float]]], version: str) -> None:
+    medians = {
+        label: {k: statistics.median(v) for k, v in ops.items()} for label, ops in results.items()
+    }
+    base = medians["zarr-core"]
+    print(
+        f"\n{workload} workload, Zarr format 2, redis-server {version} on loopback "
+        f"(medians of {len(next(iter(results['zarr-core'].values())))} runs; "
+        "ratio = other / zarr-core)\n"
+    )
+    print("| implementation | write | read | write commands | read commands |")
+    print("|---|---|---|---|---|")
+    for label, values in medians.items():
+        cells = [f"{values[op]:.3f} s ({values[op] / base[op]:.2f}x)" for op in ("write", "read")]
+        cells += [
+            f"{values[op]:.0f} ({values[op] / max(base[op], 1):.0f}x)"
+            for op in ("write commands", "read commands")
+        ]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workload", choices=["small", "large"], action="append")
+    args = parser.parse_args()
+    missing = [label for label, python in IMPLEMENTATIONS.items() if not python.exists()]
+    if missing:
+        raise SystemExit(f"missing {missing}: run bash bench/setup.sh (or scripts/test.sh)")
+    import redis
+    from zarr_core_redis.testing import start_redis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_redis(tmp)
+        try:
+            version = redis.Redis(port=server.port).info("server")["redis_version"]
+            for workload in args.workload or ["small", "large"]:
+                results: dict[str, dict[str, list[float]]] = {k: {} for k in IMPLEMENTATIONS}
+                for _ in range(args.repeat):
+                    for label in IMPLEMENTATIONS:
+                        for op, value in run_once(label, workload, server.port).items():
+                            results[label].setdefault(op, []).append(value)
+                report(workload, results, version)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()
