@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zarr_core import chunk_cache
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.errors import MetadataError, ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
@@ -208,33 +209,40 @@ def _read_chunks(
 
     store = array._chunk_io
     pipeline = array._pipeline
-    if len(keys) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
-        # Large chunks: each worker fetches, decodes and places one chunk, so reading one
-        # chunk overlaps decoding another, and the copies (and the page faults of a fresh
-        # output buffer) run in parallel too. Per-chunk requests cost nothing next to
-        # megabytes of payload; small chunks below take the batched path instead.
-        def one(i: int) -> None:
-            data = store.getitems([keys[i]]).get(keys[i])
-            if data is not None:
-                check_chunk_fits(array)
-            place(i, None if data is None else pipeline.decode(data, keys[i]))
-
-        parallel_map(one, range(len(keys)), True)
-        return
-    # Small chunks: one batched store call, one batch decode (a C batch API where the
-    # codecs have one), then the copies.
-    stored = store.getitems(keys)
-    present = [i for i, key in enumerate(keys) if key in stored]
-    for i, key in enumerate(keys):
-        if key not in stored:
-            place(i, None)
-    if present:
-        check_chunk_fits(array)
-        decoded = pipeline.decode_batch(
-            [stored[keys[i]] for i in present], [keys[i] for i in present]
-        )
-        for i, chunk in zip(present, decoded):
+    with chunk_cache.cache.reading(array, keys) as cached:
+        for i, chunk in cached.hits:
             place(i, chunk)
+        todo = cached.misses  # every chunk while the cache is off
+        if len(todo) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+            # Large chunks: each worker fetches, decodes and places one chunk, so reading
+            # one chunk overlaps decoding another, and the copies (and the page faults of a
+            # fresh output buffer) run in parallel too. Per-chunk requests cost nothing next
+            # to megabytes of payload; small chunks below take the batched path instead.
+            def one(i: int) -> None:
+                data = store.getitems([keys[i]]).get(keys[i])
+                if data is not None:
+                    check_chunk_fits(array)
+                chunk = None if data is None else pipeline.decode(data, keys[i])
+                cached.keep((i,), (chunk,))
+                place(i, chunk)
+
+            parallel_map(one, todo, True)
+            return
+        # Small chunks: one batched store call, one batch decode (a C batch API where the
+        # codecs have one), then the copies.
+        stored = store.getitems(cached.miss_keys)
+        present = [i for i in todo if keys[i] in stored]
+        for i in todo:
+            if keys[i] not in stored:
+                place(i, None)
+        if present:
+            check_chunk_fits(array)
+            decoded = pipeline.decode_batch(
+                [stored[keys[i]] for i in present], [keys[i] for i in present]
+            )
+            cached.keep(present, decoded)
+            for i, chunk in zip(present, decoded):
+                place(i, chunk)
 
 
 def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> None:
@@ -257,14 +265,15 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
         return
     keys = _keys(array, projections)
     synchronizer = array._synchronizer
-    if synchronizer is None:
-        _update_chunks(array, projections, keys, value, indexer.drop_axes, fields)
-        return
-    # Under a synchronizer each chunk's read-modify-write holds that chunk's lock, so
-    # concurrent writers to overlapping regions (threads or processes) lose no update.
-    for proj, key in zip(projections, keys):
-        with synchronizer[key]:
-            _update_chunks(array, [proj], [key], value, indexer.drop_axes, fields)
+    with chunk_cache.cache.writing(array, keys):
+        if synchronizer is None:
+            _update_chunks(array, projections, keys, value, indexer.drop_axes, fields)
+            return
+        # Under a synchronizer each chunk's read-modify-write holds that chunk's lock, so
+        # concurrent writers to overlapping regions (threads or processes) lose no update.
+        for proj, key in zip(projections, keys):
+            with synchronizer[key]:
+                _update_chunks(array, [proj], [key], value, indexer.drop_axes, fields)
 
 
 def _update_chunks(

@@ -41,6 +41,7 @@ __all__ = [
     "StoreAuthenticationError",
     "InvalidStoreError",
     "FilesystemUnavailableError",
+    "InvalidSizeError",
 ]
 
 
@@ -395,3 +396,7 @@ class StoreTimeoutError(StoreBackendError, TimeoutError):
 
 class StoreAuthenticationError(StoreBackendError, PermissionError):
     """The backend refused the credentials (or there were none)."""
+
+
+class InvalidSizeError(ZarrCoreError, ValueError):
+    """A cache size (a number of bytes, or a string such as ``"1GB"``) that is not one."""
