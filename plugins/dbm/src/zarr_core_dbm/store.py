@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.url import local_path
 from zarr_core_dbm import dumb
+from zarr_core_dbm._registry import Registry
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 
@@ -178,7 +179,7 @@ class _Handle:
 
 
 _OPEN: dict[tuple[str, Opener], _Handle] = {}
-_OPEN_LOCK = threading.Lock()
+_OPEN_LOCK = Registry()
 # Handles a forked child inherited. They are never closed there: dbm.gnu's close would
 # release the writer lock the parent holds on the file they share.
 _INHERITED: list[_Handle] = []
@@ -187,7 +188,7 @@ _INHERITED: list[_Handle] = []
 def _after_fork_in_child() -> None:
     # Another thread of the parent may have held the lock at the moment of the fork.
     global _OPEN_LOCK
-    _OPEN_LOCK = threading.Lock()
+    _OPEN_LOCK = Registry()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -210,7 +211,7 @@ def _acquire(path: str, flag: str, mode: int, opener: Opener, kwargs: dict) -> _
 
 
 def _release(handle: _Handle) -> None:
-    if handle.pid != os.getpid():
+    if handle.pid != os.getpid() or _OPEN_LOCK.defer_if_held(_release, handle):
         return
     with _OPEN_LOCK:
         handle.users -= 1

@@ -49,6 +49,7 @@ from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
+from zarr_core_lmdb._registry import Registry
 
 __all__ = ["LMDBStore"]
 
@@ -146,7 +147,7 @@ class _Environment:
 
 
 _OPEN: dict[str, _Environment] = {}
-_OPEN_LOCK = threading.Lock()
+_OPEN_LOCK = Registry()
 
 
 # No transaction may be running at the moment of a fork: the child closes its copy of
@@ -202,7 +203,7 @@ def _open(path: str, read_only: bool, kwargs: dict[str, Any]) -> tuple[lmdb.Envi
 
 
 def _release(shared: _Environment) -> None:
-    if shared.pid != os.getpid():
+    if shared.pid != os.getpid() or _OPEN_LOCK.defer_if_held(_release, shared):
         return
     # The environment is closed with the registry locked: a store opened meanwhile by
     # another thread must wait, since LMDB refuses to open a path that is still open.
