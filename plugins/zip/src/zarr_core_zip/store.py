@@ -47,7 +47,7 @@ from zarr_core.storage.base import PathStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core_zip import _format as fmt
 from zarr_core_zip import journal
-from zarr_core_zip.errors import BadZipArchiveError, UnfinishedZipArchiveError
+from zarr_core_zip.errors import BadZipArchiveError
 
 __all__ = ["ZipStore"]
 
@@ -167,8 +167,9 @@ class _Archive:
         saved = None if self.writable else journal.read(self.path)
         try:
             start, end, directory = self._find_directory(size, saved)
-        except UnfinishedZipArchiveError:
-            # A writer may have begun overwriting the directory since we looked.
+        except BadZipArchiveError:
+            # A writer may have begun overwriting the directory since we looked (having
+            # saved it in its journal first).
             saved = None if saved is not None or self.writable else journal.read(self.path)
             if saved is None:
                 raise
@@ -466,9 +467,12 @@ class ZipStore(PathStore):
     After writing, call :meth:`close` (or use the store as a context manager): the zip
     central directory is written then, and without it the file is not an archive. As a
     safety net the archive is also finished when the store is garbage-collected or the
-    interpreter exits normally; a killed process leaves an unfinished archive, which
-    opening reports with :class:`~zarr_core_zip.errors.UnfinishedZipArchiveError`.
-    :meth:`flush` writes the directory and keeps the store open.
+    interpreter exits normally. :meth:`flush` writes the directory and keeps the store
+    open. ``flush()`` and ``close()`` are the durability points: a killed process
+    leaves the archive of the last of them, readable through the journal beside it
+    (``<archive>.zarr-journal``) and restored exactly by the next writable open. A file
+    left unfinished without a journal raises
+    :class:`~zarr_core_zip.errors.UnfinishedZipArchiveError`.
 
     Rewriting a key is allowed: the last write wins for every reader, and the dead
     records are removed by compaction on :meth:`close`. So is deleting a key. See the
