@@ -72,8 +72,11 @@ def _parse(data: bytes) -> Saved | None:
 
 
 def _read_fd(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    return os.pread(fd, size, 0) if size else b""
+    os.lseek(fd, 0, os.SEEK_SET)  # not pread: Windows has none
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def read(path: str) -> Saved | None:
@@ -126,7 +129,10 @@ def begin(path: str, saved: Saved) -> int:
     try:
         os.ftruncate(fd, 0)
         header = _HEADER.pack(_MAGIC, saved.offset, len(saved.tail), zlib.crc32(saved.tail))
-        os.pwrite(fd, header + saved.tail, 0)
+        view = memoryview(header + saved.tail)
+        os.lseek(fd, 0, os.SEEK_SET)
+        while view:
+            view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
         raise
