@@ -4,15 +4,18 @@ Usage: python _writer.py MODE PATH
 
 MODE ``new``:     create the archive, then write an array over and over, never closing.
 MODE ``append``:  reopen an existing archive holding array ``a`` and rewrite it over and
-                  over with increasing values, flushing (then pausing) after each pass.
+                  over with increasing values, flushing (then pausing) after each pass;
+                  after each flush it prints ``flushed VALUE SHA256`` (the file's hash).
 MODE ``compact``: rewrite every chunk once and close, stopping for good just before the
                   compacted copy replaces the archive.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
+from pathlib import Path
 
 from zarr_core_zip import ZipStore
 from zarr_core_zip import store as store_module
@@ -39,6 +42,8 @@ def main() -> None:
             for row in range(0, array.shape[0], 10):
                 array[row : row + 10] = value
             store.flush()
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            print("flushed", value, digest, flush=True)
             # A pause with the archive complete, so that some kills land in that state.
             time.sleep(0.05)
             value += 1

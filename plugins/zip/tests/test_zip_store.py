@@ -470,8 +470,8 @@ def test_two_stores_on_one_archive(tmp_path):
     second["c"] = b"3"
     second.flush()
     assert first["c"] == b"3"  # first had nothing unsaved: it reloads
-    first["b"] = b"2"  # unsaved: the file has no directory until first flushes
-    with pytest.raises(UnfinishedZipArchiveError):
+    first["b"] = b"2"  # unsaved: first holds the journal until it flushes
+    with pytest.raises(BadZipArchiveError, match="being written by another store"):
         second["d"] = b"4"
     first.close()
     with ZipStore(path, mode="r") as reader:

@@ -25,8 +25,10 @@ handle's lock, reads included. ``dbm.sqlite3`` objects may only be used by the t
 that opened them; the store opens and drives such a database from one thread of its own.
 
 There are no transactions and no native listing: batches are loops, listings scan the
-keys, and a process killed mid-write can leave a database in whatever state the
-implementation leaves it.
+keys. A process killed mid-write leaves a database in whatever state the implementation
+leaves it, except ``dbm.dumb``, which the store writes crash-safely
+(:mod:`zarr_core_dbm.dumb`): killed at any moment, its files hold exactly what they held
+at the last :meth:`DBMStore.flush` or ``close()``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from typing import Any, TypeVar
 
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.url import local_path
+from zarr_core_dbm import dumb
+from zarr_core_dbm._registry import Registry
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 
@@ -132,7 +136,7 @@ class _Handle:
         self.worker: _Worker | None = None
         self.flag = flag
         self.db = self._open(flag)
-        module = type(self.db).__module__
+        module = "dbm.dumb" if dumb.is_dumb(self.db) else type(self.db).__module__
         self.implementation = _PUBLIC_NAMES.get(module, module)
         # Berkeley DB's ndbm returns no data pointer for an empty value, which Python's
         # dbm.ndbm reports as a missing key: such values must not be written at all.
@@ -150,7 +154,12 @@ class _Handle:
         return self.flag[:1] != "r"
 
     def _open(self, flag: str) -> Any:
-        return self.key[1](self.path, flag, self.mode, **self.kwargs)
+        db = self.key[1](self.path, flag, self.mode, **self.kwargs)
+        if flag[:1] != "r" and dumb.is_dumb(db) and not isinstance(db, dumb.DurableDumb):
+            # dbm.dumb loses data when killed mid-write: write it the crash-safe way.
+            db.close()
+            db = dumb.open_durable(self.path, _writer_flag(flag), self.mode)
+        return db
 
     def call(self, work: Callable[[Any], T]) -> T:
         """Run ``work(db)`` in the thread the database belongs to."""
@@ -170,7 +179,7 @@ class _Handle:
 
 
 _OPEN: dict[tuple[str, Opener], _Handle] = {}
-_OPEN_LOCK = threading.Lock()
+_OPEN_LOCK = Registry()
 # Handles a forked child inherited. They are never closed there: dbm.gnu's close would
 # release the writer lock the parent holds on the file they share.
 _INHERITED: list[_Handle] = []
@@ -179,7 +188,7 @@ _INHERITED: list[_Handle] = []
 def _after_fork_in_child() -> None:
     # Another thread of the parent may have held the lock at the moment of the fork.
     global _OPEN_LOCK
-    _OPEN_LOCK = threading.Lock()
+    _OPEN_LOCK = Registry()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -202,7 +211,7 @@ def _acquire(path: str, flag: str, mode: int, opener: Opener, kwargs: dict) -> _
 
 
 def _release(handle: _Handle) -> None:
-    if handle.pid != os.getpid():
+    if handle.pid != os.getpid() or _OPEN_LOCK.defer_if_held(_release, handle):
         return
     with _OPEN_LOCK:
         handle.users -= 1
@@ -244,7 +253,10 @@ class DBMStore(PathStore):
     -----
     Call :meth:`close` (or use the store as a context manager) when done: several
     implementations keep part of the database in memory until then. :meth:`flush`
-    writes it out without closing. Pickling carries the path and options; the copy
+    writes it out without closing. For ``dbm.dumb``, :meth:`flush` and :meth:`close`
+    are the durability points: a process killed (or a machine losing power) between two
+    of them leaves the database exactly as at the earlier one, never a torn value; every
+    rewrite appends the value, so the file grows until copied into a new database. Pickling carries the path and options; the copy
     reopens the file with ``flag="c"`` where the original had ``"n"``, so it never
     empties what the original wrote (in the same process it shares the original's
     handle). Writing from several processes at once works only with implementations

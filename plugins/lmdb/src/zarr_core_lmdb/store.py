@@ -49,6 +49,7 @@ from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
+from zarr_core_lmdb._registry import Registry
 
 __all__ = ["LMDBStore"]
 
@@ -70,6 +71,8 @@ _DEFAULTS: dict[str, Any] = {
     "map_async": False,
     "max_spare_txns": 0,
 }
+# durable=True: every commit reaches the disk before it returns.
+_DURABLE: dict[str, Any] = {"sync": True, "metasync": True}
 _OPTIONS = (
     "map_size", "subdir", "readonly", "metasync", "sync", "map_async", "mode", "create",
     "readahead", "writemap", "meminit", "max_readers", "max_dbs", "max_spare_txns", "lock",
@@ -144,7 +147,7 @@ class _Environment:
 
 
 _OPEN: dict[str, _Environment] = {}
-_OPEN_LOCK = threading.Lock()
+_OPEN_LOCK = Registry()
 
 
 # No transaction may be running at the moment of a fork: the child closes its copy of
@@ -200,18 +203,20 @@ def _open(path: str, read_only: bool, kwargs: dict[str, Any]) -> tuple[lmdb.Envi
 
 
 def _release(shared: _Environment) -> None:
-    if shared.pid != os.getpid():
+    if shared.pid != os.getpid() or _OPEN_LOCK.defer_if_held(_release, shared):
         return
+    # The environment is closed with the registry locked: a store opened meanwhile by
+    # another thread must wait, since LMDB refuses to open a path that is still open.
     with _OPEN_LOCK:
         shared.users -= 1
         if shared.users:
             return
         if _OPEN.get(shared.key) is shared:
             del _OPEN[shared.key]
-    with shared.gate.exclusive():
-        if not shared.readonly:
-            shared.env.sync(True)
-        shared.env.close()
+        with shared.gate.exclusive():
+            if not shared.readonly:
+                shared.env.sync(True)
+            shared.env.close()
 
 
 class LMDBStore(PathStore):
@@ -230,6 +235,12 @@ class LMDBStore(PathStore):
         Default chunk-key separator for new Zarr v2 arrays (``"."``, ``"/"`` or ``None``).
     read_only
         Refuse every write; never creates anything (``mode="r"`` in ``zarr_core.open``).
+    durable
+        Make every write transaction durable when it commits (``sync=True`` and
+        ``metasync=True``), so even a power loss keeps it. By default a killed process
+        loses nothing committed, but a power loss can drop what was committed since the
+        last ``flush()``/``close()``. If the environment is already open in this process
+        without ``sync``, this store syncs after each of its write transactions instead.
     **lmdb_kwargs
         Passed to :func:`lmdb.open`. The defaults differ from LMDB's as in zarr-python 2:
         ``map_size`` 1 TiB (256 MiB on 32-bit systems), ``writemap`` on Linux,
@@ -263,6 +274,7 @@ class LMDBStore(PathStore):
         dimension_separator: str | None = None,
         *,
         read_only: bool = False,
+        durable: bool = False,
         **lmdb_kwargs: Any,
     ):
         unknown = sorted(set(lmdb_kwargs) - set(_OPTIONS))
@@ -272,11 +284,14 @@ class LMDBStore(PathStore):
         super().__init__(read_only=read_only, dimension_separator=dimension_separator)
         self.path = os.path.abspath(os.fspath(path))
         self.buffers = bool(buffers)
+        self.durable = bool(durable)
         self.lmdb_kwargs = dict(lmdb_kwargs)
-        self._open_kwargs = {**_DEFAULTS, **lmdb_kwargs}
+        self._open_kwargs = {**_DEFAULTS, **(_DURABLE if durable else {}), **lmdb_kwargs}
         self._open_kwargs.setdefault("subdir", not os.path.isfile(self.path))
         self._shared = _acquire(self.path, read_only, self._open_kwargs)
         self._finalizer = weakref.finalize(self, _release, self._shared)
+        # Sharing an environment opened without sync: sync after each write instead.
+        self._sync_writes = self.durable and not self._shared.env.flags()["sync"]
 
     @property
     def map_size(self) -> int:
@@ -321,7 +336,10 @@ class LMDBStore(PathStore):
             shared.resizes += 1
 
     def _write(self, work: Callable[[lmdb.Transaction], T]) -> T:
-        return self._run(work, write=True)
+        result = self._run(work, write=True)
+        if self._sync_writes:
+            self._shared.env.sync(True)
+        return result
 
     def _encode(self, key: str) -> bytes:
         encoded = key.encode("utf-8")
@@ -530,6 +548,7 @@ class LMDBStore(PathStore):
             "buffers": self.buffers,
             "dimension_separator": self.dimension_separator,
             "read_only": self.read_only,
+            "durable": self.durable,
             **self.lmdb_kwargs,
         }
 
@@ -539,9 +558,11 @@ class LMDBStore(PathStore):
 
         The URL form is the one SQLAlchemy uses for SQLite: ``lmdb:///data.lmdb`` is the
         relative path ``data.lmdb``, ``lmdb:////abs/data.lmdb`` the absolute one. ``~``
-        is expanded. The storage options are ``buffers``, ``dimension_separator`` and
+        is expanded. The storage options are ``buffers``, ``dimension_separator``, ``durable`` and
         the arguments of :func:`lmdb.open`.
         """
-        cls._reject_options(storage_options, ("buffers", "dimension_separator", *_OPTIONS))
+        cls._reject_options(
+            storage_options, ("buffers", "dimension_separator", "durable", *_OPTIONS)
+        )
         path = local_path(url, "lmdb", suffix=".lmdb", names="environment")
         return cls(path, read_only=mode_is_read_only(mode), **storage_options)

@@ -96,6 +96,26 @@ def _range(prefix: str) -> tuple[str, tuple[str, ...]]:
     return "k >= ? AND k < ?", (prefix, upper)
 
 
+def _read_only_uri(path: str) -> str:
+    """The URI that opens ``path`` read-only without creating ``-wal``/``-shm`` files.
+
+    SQLite opens a WAL database's ``-wal`` and ``-shm`` files even read-only, creating
+    them if missing. When there is no ``-wal`` file no connection has the database open
+    (the last one to close removes it), so it is read as immutable, which opens nothing
+    else. A rollback-journal database creates nothing read-only and keeps its locking.
+    """
+    uri = f"file:{urllib.request.pathname2url(path)}?mode=ro"
+    try:
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return uri  # let sqlite3 report the missing or unreadable file
+    is_wal = header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
+    if is_wal and not os.path.exists(path + "-wal"):
+        return uri + "&immutable=1"
+    return uri
+
+
 def _text(key: str | bytes) -> str:
     # Other software may store keys that are not UTF-8 (as TEXT or BLOB); they come back
     # as strings with lone surrogates, which the store's listings skip with a warning.
@@ -118,6 +138,11 @@ class SQLiteStore(PathStore):
         node layer's job, never the store's.
     read_only
         ``True`` is another way to say ``mode="r"``.
+    durable
+        Commit with ``PRAGMA synchronous=FULL``: a transaction is on disk when the call
+        returns, so a power loss keeps it. The default, ``NORMAL``, survives a killed
+        process (every committed write is kept), but a power loss can drop the latest
+        commits (never corrupting the database).
     **connect_kwargs
         Passed to :func:`sqlite3.connect` for every connection, e.g. ``timeout`` (seconds
         a writer waits for another process's transaction; default 30). The store manages
@@ -127,6 +152,10 @@ class SQLiteStore(PathStore):
     -----
     Every write is committed when the call returns (a batch as one transaction), so
     ``flush()`` has nothing to do and a killed process leaves each key old or new.
+    A read-only store creates no files: on a WAL database that no connection has open
+    (no ``-wal`` file beside it) it opens with ``immutable=1``, so nobody may write the
+    database while it is open (writes made meanwhile may be missed or misread); otherwise
+    it opens with ``mode=ro``, and SQLite may then create the ``-shm`` file it needs.
     Several threads and several processes may write concurrently; SQLite serialises the
     transactions. Pickling carries the path and reopens the file; an in-memory database
     cannot be pickled.
@@ -153,9 +182,11 @@ class SQLiteStore(PathStore):
         *,
         mode: str = "a",
         read_only: bool = False,
+        durable: bool = False,
         **connect_kwargs: Any,
     ):
         super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
+        self.durable = bool(durable)
         managed = sorted(set(connect_kwargs) & set(_MANAGED))
         if managed:
             raise TypeError(f"SQLiteStore sets {managed} itself; do not pass them")
@@ -181,7 +212,7 @@ class SQLiteStore(PathStore):
         if self.in_memory:
             target, uri = _MEMORY, False
         elif self.read_only:
-            target, uri = f"file:{urllib.request.pathname2url(self.path)}?mode=ro", True
+            target, uri = _read_only_uri(self.path), True
         else:
             target, uri = self.path, False
         try:
@@ -212,7 +243,7 @@ class SQLiteStore(PathStore):
                 # a power loss can drop the newest commits) and much faster than FULL.
                 conn.execute(f"PRAGMA page_size={_PAGE_SIZE}")
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
                 conn.execute(_CREATE)
         except BaseException:
             conn.close()
@@ -444,6 +475,7 @@ class SQLiteStore(PathStore):
             "path": self.path,
             "dimension_separator": self.dimension_separator,
             "read_only": self.read_only,
+            "durable": self.durable,
             **self.connect_kwargs,
         }
 
@@ -454,9 +486,10 @@ class SQLiteStore(PathStore):
         As in SQLAlchemy, ``sqlite:///data.db`` is the relative path ``data.db`` and
         ``sqlite:////abs/data.db`` the absolute ``/abs/data.db``; ``sqlite://`` and
         ``sqlite:///:memory:`` are an in-memory database. ``~`` is expanded. The storage
-        options are ``dimension_separator``, ``timeout`` and ``cached_statements``.
+        options are ``dimension_separator``, ``durable``, ``timeout`` and
+        ``cached_statements``.
         """
         cls._reject_options(
-            storage_options, ("dimension_separator", "timeout", "cached_statements")
+            storage_options, ("dimension_separator", "durable", "timeout", "cached_statements")
         )
         return cls(local_path(url, "sqlite", bare=_MEMORY), mode=mode, **storage_options)

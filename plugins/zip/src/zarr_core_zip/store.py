@@ -4,8 +4,11 @@ How the file changes
 --------------------
 New values are appended as zip records where the central directory used to be; the
 directory is written back at the end of the file by :meth:`ZipStore.flush` and
-:meth:`ZipStore.close`, and only then is the file a complete archive again. Until then
-a reader -- or this store after a crash -- finds no valid directory and raises
+:meth:`ZipStore.close`. Before the first write after a flush, the directory about to be
+overwritten is saved in a journal beside the archive (:mod:`zarr_core_zip.journal`), so
+at every moment the archive of the last flush can be read (through the journal) and is
+restored exactly by the next writable open if the writer is killed. An archive left
+without directory by other software raises
 :class:`~zarr_core_zip.errors.UnfinishedZipArchiveError` rather than returning stale or
 partial values.
 
@@ -43,6 +46,7 @@ from typing import Any
 from zarr_core.storage.base import PathStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core_zip import _format as fmt
+from zarr_core_zip import journal
 from zarr_core_zip.errors import BadZipArchiveError
 
 __all__ = ["ZipStore"]
@@ -130,6 +134,7 @@ class _Archive:
         self.dirty = False  # the file lacks a directory matching the index
         self.dead = False  # the file holds superseded or deleted records
         self.modified = False  # this store wrote or deleted something
+        self.journal: int | None = None  # the locked journal while the directory is overwritten
         flags = os.O_RDONLY if mode == "r" else os.O_RDWR | os.O_CREAT
         if mode == "w":
             flags |= os.O_TRUNC
@@ -151,21 +156,25 @@ class _Archive:
         info = os.fstat(self.fd)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(f"{self.path!r} is a directory, not a zip archive")
+        if self.writable and journal.recover(self.path, self.fd, _pwrite):
+            info = os.fstat(self.fd)  # a killed writer's records are gone
         size = info.st_size
         if size == 0 and self.writable:
             # A new archive: it needs its (empty) directory written even if nothing is.
             self.index, self.others, self.end, self.dirty = {}, [], 0, True
             self.signature = self._stat_signature()
             return
+        saved = None if self.writable else journal.read(self.path)
+        try:
+            start, end, directory = self._find_directory(size, saved)
+        except BadZipArchiveError:
+            # A writer may have begun overwriting the directory since we looked (having
+            # saved it in its journal first).
+            saved = None if saved is not None or self.writable else journal.read(self.path)
+            if saved is None:
+                raise
+            start, end, directory = self._find_directory(size, saved)
         where = repr(self.path)
-        tail_length = min(size, fmt.TAIL_SIZE)
-        tail = _pread(self.fd, tail_length, size - tail_length)
-        head = tail[:4] if tail_length == size else _pread(self.fd, 4, 0)
-        end = fmt.find_end_record(tail, head, where)
-        start = size - end.after_directory - end.directory_size
-        if start < 0 or start < end.directory_offset:
-            raise fmt.unfinished(where, "its end record points outside the file")
-        directory = _pread(self.fd, end.directory_size, start)
         members = fmt.parse_directory(directory, end, start - end.directory_offset, where)
         found = fmt.classify(members)
         if found.invalid:
@@ -174,6 +183,33 @@ class _Archive:
         self.dead = self.dead or found.duplicates
         self.end, self.dirty = start, False
         self.signature = self._stat_signature()
+
+    def _find_directory(
+        self, size: int, saved: journal.Saved | None
+    ) -> tuple[int, fmt.EndRecord, bytes]:
+        """Where the central directory starts, the end record, and the directory's bytes.
+
+        With ``saved`` (a writer's journal) they come from the journal: the archive as of
+        its writer's last flush, whose records precede ``saved.offset`` untouched.
+        """
+        where = repr(self.path)
+        if saved is not None:
+            tail, size = saved.tail, saved.offset + len(saved.tail)
+            head = _pread(self.fd, 4, 0) if saved.offset else tail[:4]
+        else:
+            tail_length = min(size, fmt.TAIL_SIZE)
+            tail = _pread(self.fd, tail_length, size - tail_length)
+            head = tail[:4] if tail_length == size else _pread(self.fd, 4, 0)
+        end = fmt.find_end_record(tail[-fmt.TAIL_SIZE :], head, where)
+        start = size - end.after_directory - end.directory_size
+        if start < 0 or start < end.directory_offset:
+            raise fmt.unfinished(where, "its end record points outside the file")
+        if saved is None:
+            return start, end, _pread(self.fd, end.directory_size, start)
+        at = start - saved.offset
+        if at < 0:
+            raise fmt.unfinished(where, "its journal's end record points outside the journal")
+        return start, end, tail[at : at + end.directory_size]
 
     def _stat_signature(self) -> tuple[int, ...]:
         info = os.fstat(self.fd)
@@ -239,6 +275,7 @@ class _Archive:
         with self.lock:
             self.refresh()
             self.check_process()
+            self._save_directory()
             offset = self.end
             buffers: list[bytes] = []
             members = []
@@ -263,17 +300,25 @@ class _Archive:
         with self.lock:
             self.refresh()
             self.check_process()
-            removed = [k for k in keys if self.index.pop(k, None) is not None]
+            removed = [k for k in keys if k in self.index]
             if removed:
-                self.dirty = self.modified = True
-                if not self.index and not self.others:
-                    # Nothing left to keep: start the file afresh instead of compacting.
-                    os.ftruncate(self.fd, 0)
-                    self.end, self.comment, self.dead = 0, b"", False
-                    self.signature = self._stat_signature()
-                else:
-                    self.dead = True
+                # The records stay until compaction: the journal's archive needs them.
+                self._save_directory()
+                for key in removed:
+                    del self.index[key]
+                self.dirty = self.modified = self.dead = True
             return removed
+
+    def _save_directory(self) -> None:
+        """Before the first change after a flush: journal the directory about to be overwritten."""
+        if self.journal is not None:
+            return
+        size = os.fstat(self.fd).st_size
+        if size > self.end:
+            tail = _pread(self.fd, size - self.end, self.end)
+        else:  # a new archive: what its last flush "wrote" is the empty archive
+            tail = fmt.encode_directory([], 0, self.allow_zip64, b"")
+        self.journal = journal.begin(self.path, journal.Saved(self.end, tail))
 
     def members(self) -> list[fmt.Member]:
         """Every entry the directory must list, in file order."""
@@ -286,6 +331,9 @@ class _Archive:
         # the new end record should the write be cut short.
         os.ftruncate(self.fd, self.end)
         _pwrite(self.fd, [directory], self.end)
+        if self.journal is not None:
+            journal.end(self.path, self.journal)  # from here on the new archive counts
+            self.journal = None
         self.dirty = False
         self.signature = self._stat_signature()
 
@@ -419,9 +467,12 @@ class ZipStore(PathStore):
     After writing, call :meth:`close` (or use the store as a context manager): the zip
     central directory is written then, and without it the file is not an archive. As a
     safety net the archive is also finished when the store is garbage-collected or the
-    interpreter exits normally; a killed process leaves an unfinished archive, which
-    opening reports with :class:`~zarr_core_zip.errors.UnfinishedZipArchiveError`.
-    :meth:`flush` writes the directory and keeps the store open.
+    interpreter exits normally. :meth:`flush` writes the directory and keeps the store
+    open. ``flush()`` and ``close()`` are the durability points: a killed process
+    leaves the archive of the last of them, readable through the journal beside it
+    (``<archive>.zarr-journal``) and restored exactly by the next writable open. A file
+    left unfinished without a journal raises
+    :class:`~zarr_core_zip.errors.UnfinishedZipArchiveError`.
 
     Rewriting a key is allowed: the last write wins for every reader, and the dead
     records are removed by compaction on :meth:`close`. So is deleting a key. See the
