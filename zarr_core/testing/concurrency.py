@@ -33,7 +33,12 @@ import pytest
 
 from zarr_core.storage import Store
 
-__all__ = ["SeveralProcessesTests", "AtomicCreationTests", "run_in_threads"]
+__all__ = [
+    "SeveralProcessesTests",
+    "AtomicCreationTests",
+    "TransactionalUpdateTests",
+    "run_in_threads",
+]
 
 WORKERS, KEYS = 4, 60
 
@@ -179,4 +184,63 @@ class AtomicCreationTests:
             assert isinstance(
                 zarr_core.open_group(store, path=f"g{round_}/h/inner"), zarr_core.Group
             )
+        store.close()
+
+
+UPDATERS, CELLS = 4, 20
+
+
+def _update_cells(store: Store, worker: int, barrier) -> None:
+    # Module level, for multiprocessing: each worker writes its own cells of one chunk,
+    # one cell per write (each a read-modify-write of the chunk), without a synchronizer.
+    import zarr_core
+
+    array = zarr_core.open_array(store, path="shared", mode="r+")
+    barrier.wait(30)
+    for i in range(CELLS):
+        array[worker * CELLS + i] = worker * 1000 + i
+    store.close()
+
+
+class TransactionalUpdateTests:
+    """Several processes changing different cells of one chunk, with no synchronizer.
+
+    For stores with transactions (``supports_transactions``): the engine runs each partial
+    chunk update inside ``Store.transaction()``, so no process loses another's cells.
+    """
+
+    def make_store(self, tmp_path: Path) -> Store:
+        """A persistent store under ``tmp_path`` that forked children may use."""
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("zarr_format", [2, 3])
+    def test_partial_chunk_updates_from_processes_lose_nothing(self, tmp_path, zarr_format):
+        import numpy as np
+
+        import zarr_core
+
+        store = self.make_store(tmp_path)
+        assert store.supports_transactions
+        zarr_core.full(
+            UPDATERS * CELLS,
+            chunks=UPDATERS * CELLS,
+            dtype="i4",
+            store=store,
+            path="shared",
+            zarr_format=zarr_format,
+            fill_value=-1,
+        )
+        ctx = multiprocessing.get_context("fork")
+        barrier = ctx.Barrier(UPDATERS)
+        procs = [
+            ctx.Process(target=_update_cells, args=(store, w, barrier)) for w in range(UPDATERS)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(120)
+        assert [p.exitcode for p in procs] == [0] * UPDATERS
+        got = zarr_core.open_array(store, path="shared", mode="r")[...]
+        expected = np.array([w * 1000 + i for w in range(UPDATERS) for i in range(CELLS)])
+        np.testing.assert_array_equal(got, expected)
         store.close()

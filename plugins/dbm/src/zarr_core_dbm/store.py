@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.url import local_path
 from zarr_core_dbm import dumb
-from zarr_core_dbm._registry import Registry
+from zarr_core.storage.handles import HandleRegistry
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 
@@ -179,7 +179,7 @@ class _Handle:
 
 
 _OPEN: dict[tuple[str, Opener], _Handle] = {}
-_OPEN_LOCK = Registry()
+_OPEN_LOCK = HandleRegistry()
 # Handles a forked child inherited. They are never closed there: dbm.gnu's close would
 # release the writer lock the parent holds on the file they share.
 _INHERITED: list[_Handle] = []
@@ -188,7 +188,7 @@ _INHERITED: list[_Handle] = []
 def _after_fork_in_child() -> None:
     # Another thread of the parent may have held the lock at the moment of the fork.
     global _OPEN_LOCK
-    _OPEN_LOCK = Registry()
+    _OPEN_LOCK = HandleRegistry()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -272,6 +272,8 @@ class DBMStore(PathStore):
     """
 
     is_persistent = True
+    # One writer at a time: the archive/file has no locking between processes.
+    supports_multiprocess_writes = False
 
     def __init__(
         self,

@@ -49,7 +49,7 @@ from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
-from zarr_core_lmdb._registry import Registry
+from zarr_core.storage.handles import HandleRegistry
 
 __all__ = ["LMDBStore"]
 
@@ -147,7 +147,7 @@ class _Environment:
 
 
 _OPEN: dict[str, _Environment] = {}
-_OPEN_LOCK = Registry()
+_OPEN_LOCK = HandleRegistry()
 
 
 # No transaction may be running at the moment of a fork: the child closes its copy of
@@ -290,6 +290,7 @@ class LMDBStore(PathStore):
         self._open_kwargs.setdefault("subdir", not os.path.isfile(self.path))
         self._shared = _acquire(self.path, read_only, self._open_kwargs)
         self._finalizer = weakref.finalize(self, _release, self._shared)
+        self._held = threading.local()  # the write transaction transaction() holds open
         # Sharing an environment opened without sync: sync after each write instead.
         self._sync_writes = self.durable and not self._shared.env.flags()["sync"]
 
@@ -305,6 +306,9 @@ class LMDBStore(PathStore):
         """Run ``work`` in one transaction, growing or adopting a resized map as needed."""
         if not self._finalizer.alive:
             raise ValueError(f"operation on a closed store: {self!r}")
+        held = getattr(self._held, "txn", None)
+        if held is not None:
+            return work(held)  # part of the transaction this thread holds open
         shared = self._shared
         if shared.pid != os.getpid():
             shared = self._reopen_after_fork()
@@ -334,6 +338,30 @@ class LMDBStore(PathStore):
             # Doubling grows ours; 0 adopts the larger size another process chose.
             shared.env.set_mapsize(shared.env.info()["map_size"] * 2 if grow else 0)
             shared.resizes += 1
+
+    supports_transactions = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One LMDB write transaction for this thread's reads and writes in it: LMDB has a
+        single writer, so a read-modify-write inside cannot lose another writer's update,
+        in any process. (A write that fills the map inside it fails rather than grows it.)"""
+        if getattr(self._held, "txn", None) is not None:
+            yield  # nested: part of the outer transaction
+            return
+        if not self._finalizer.alive:
+            raise ValueError(f"operation on a closed store: {self!r}")
+        shared = self._shared
+        if shared.pid != os.getpid():
+            shared = self._reopen_after_fork()
+        with shared.gate.shared(), shared.env.begin(write=True) as txn:
+            self._held.txn = txn
+            try:
+                yield
+            finally:
+                self._held.txn = None
+        if self._sync_writes:
+            shared.env.sync(True)
 
     def _write(self, work: Callable[[lmdb.Transaction], T]) -> T:
         result = self._run(work, write=True)

@@ -286,9 +286,13 @@ class SQLiteStore(PathStore):
 
     @contextmanager
     def _writing(self) -> Iterator[_Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` takes SQLite's write lock at once)."""
+        """One write transaction (``BEGIN IMMEDIATE`` takes SQLite's write lock at once),
+        or part of the one :meth:`transaction` holds open in this thread."""
         conn = self._connection()  # before the lock: after a fork it replaces the lock
         with self._lock:
+            if conn.in_transaction:
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -296,6 +300,28 @@ class SQLiteStore(PathStore):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[_Connection]:
+        """Reads that see one state of the database (inside a transaction: its own)."""
+        with self._reading() as conn:
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    supports_transactions = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One ``BEGIN IMMEDIATE`` transaction for this thread's reads and writes in it:
+        a read-modify-write inside cannot lose another writer's update, in any process."""
+        with self._writing():
+            yield
 
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
@@ -338,23 +364,19 @@ class SQLiteStore(PathStore):
     # -- batches ------------------------------------------------------------------------
     def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
-        with self._reading() as conn:
-            conn.execute("BEGIN")  # one snapshot for the statements and the blob reads
-            try:
-                for i in range(0, len(keys), _BATCH):
-                    part = keys[i : i + _BATCH]
-                    marks = ",".join("?" * len(part))
-                    query = (
-                        f"SELECT k, CASE WHEN length(v) <= {_INLINE} THEN v END, rowid "
-                        f"FROM zarr WHERE k IN ({marks})"
-                    )
-                    for key, value, rowid in conn.execute(query, part).fetchall():
-                        if value is None:
-                            with conn.blobopen("zarr", "v", rowid, readonly=True) as blob:
-                                value = blob.read()
-                        out[key] = value
-            finally:
-                conn.execute("COMMIT")
+        with self._snapshot() as conn:  # one state for the statements and the blob reads
+            for i in range(0, len(keys), _BATCH):
+                part = keys[i : i + _BATCH]
+                marks = ",".join("?" * len(part))
+                query = (
+                    f"SELECT k, CASE WHEN length(v) <= {_INLINE} THEN v END, rowid "
+                    f"FROM zarr WHERE k IN ({marks})"
+                )
+                for key, value, rowid in conn.execute(query, part).fetchall():
+                    if value is None:
+                        with conn.blobopen("zarr", "v", rowid, readonly=True) as blob:
+                            value = blob.read()
+                    out[key] = value
         return out
 
     def _set_many(self, items: dict[str, bytes]) -> None:
@@ -370,32 +392,28 @@ class SQLiteStore(PathStore):
     def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         keys = list(dict.fromkeys(k for k, _ in requests))
         out: list[bytes | None] = []
-        with self._reading() as conn:
-            conn.execute("BEGIN")
-            try:
-                found: dict[str, tuple[int, int | None]] = {}
-                for i in range(0, len(keys), _BATCH):
-                    part = keys[i : i + _BATCH]
-                    marks = ",".join("?" * len(part))
-                    query = f"SELECT k, rowid, length(v) FROM zarr WHERE k IN ({marks})"
-                    found.update((k, (rowid, n)) for k, rowid, n in conn.execute(query, part))
-                for key, byte_range in requests:
-                    if key not in found:
-                        out.append(None)
-                        continue
-                    rowid, size = found[key]
-                    size = size or 0
-                    start, stop = byte_range.bounds(size) if byte_range else (0, size)
-                    if start >= stop:
-                        out.append(b"")
-                        continue
-                    # Incremental blob I/O reads only the pages the range covers, where
-                    # substr() would first load the whole value.
-                    with conn.blobopen("zarr", "v", rowid, readonly=True) as blob:
-                        blob.seek(start)
-                        out.append(blob.read(stop - start))
-            finally:
-                conn.execute("COMMIT")
+        with self._snapshot() as conn:
+            found: dict[str, tuple[int, int | None]] = {}
+            for i in range(0, len(keys), _BATCH):
+                part = keys[i : i + _BATCH]
+                marks = ",".join("?" * len(part))
+                query = f"SELECT k, rowid, length(v) FROM zarr WHERE k IN ({marks})"
+                found.update((k, (rowid, n)) for k, rowid, n in conn.execute(query, part))
+            for key, byte_range in requests:
+                if key not in found:
+                    out.append(None)
+                    continue
+                rowid, size = found[key]
+                size = size or 0
+                start, stop = byte_range.bounds(size) if byte_range else (0, size)
+                if start >= stop:
+                    out.append(b"")
+                    continue
+                # Incremental blob I/O reads only the pages the range covers, where
+                # substr() would first load the whole value.
+                with conn.blobopen("zarr", "v", rowid, readonly=True) as blob:
+                    blob.seek(start)
+                    out.append(blob.read(stop - start))
         return out
 
     # -- listing ------------------------------------------------------------------------

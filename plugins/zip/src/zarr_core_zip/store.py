@@ -497,6 +497,8 @@ class ZipStore(PathStore):
 
     supports_partial_reads = True
     is_persistent = True
+    # One writer at a time: the archive/file has no locking between processes.
+    supports_multiprocess_writes = False
 
     def __init__(
         self,

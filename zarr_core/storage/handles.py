@@ -1,6 +1,8 @@
-"""The lock over this process's table of open DBM handles, safe against garbage collection.
+"""A lock over a process's table of shared open handles, safe against garbage collection.
 
-A store dropped without ``close()`` gives its share back from a ``weakref.finalize``
+Backends that may open one file only once per process (LMDB environments, DBM files)
+share one handle per path among their stores, in a table guarded by this lock. A store
+dropped without ``close()`` gives its share back from a ``weakref.finalize``
 callback, which the garbage collector may run during any allocation -- also in the very
 thread that holds this lock, halfway through opening another store. Taking the lock
 there would deadlock, so such a release is queued and done as soon as the lock is free.
@@ -12,10 +14,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Registry"]
+__all__ = ["HandleRegistry"]
 
 
-class Registry:
+class HandleRegistry:
     """A lock that knows whether the current thread holds it, with deferred releases."""
 
     def __init__(self) -> None:
@@ -23,7 +25,7 @@ class Registry:
         self._owner: int | None = None
         self._deferred: list[tuple[Callable[[Any], None], Any]] = []
 
-    def __enter__(self) -> Registry:
+    def __enter__(self) -> HandleRegistry:
         self.acquire()
         return self
 
