@@ -45,9 +45,9 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from zarr_core.storage.base import PathStore, mode_is_read_only
+from zarr_core.storage.handles import HandleRegistry
 from zarr_core.storage.url import local_path
 from zarr_core_dbm import dumb
-from zarr_core.storage.handles import HandleRegistry
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 

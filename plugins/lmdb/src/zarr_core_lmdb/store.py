@@ -48,8 +48,8 @@ import lmdb
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
-from zarr_core.storage.url import local_path
 from zarr_core.storage.handles import HandleRegistry
+from zarr_core.storage.url import local_path
 
 __all__ = ["LMDBStore"]
 
