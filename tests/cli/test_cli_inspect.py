@@ -144,5 +144,5 @@ def test_plugins_and_which():
     which = run_cli("which", "sqlite:///tmp/x.db")
     assert which.code == 0 and "SQLiteStore" in which.out and "by scheme" in which.out
     assert json.loads(run_cli("which", "x.zip", "--json").out)["stages"][0]["plugin"] == "zip"
-    planned = run_cli("which", "redis://x")
-    assert planned.code == 1 and "zarr-core-redis, which is planned" in planned.err
+    unknown = run_cli("which", "nosuchscheme://x")
+    assert unknown.code == 1 and "no known zarr-core plugin provides it" in unknown.err
