@@ -193,3 +193,19 @@ def test_an_unknown_storage_option_is_named(s3_storage_options):
     with pytest.raises(StorageOptionsError, match="bogus_option") as info:
         store.listdir("")
     assert "s3://some-bucket/data.zarr" in str(info.value)
+
+
+def test_fsstore_map_and_a_file_system_root():
+    # zarr-python 2: FSStore.map is the fsspec mapping; a store at the root of a memory
+    # file system lists its keys without a leading "/" (consolidation then works).
+    fs = fsspec.filesystem("memory")
+    fs.rm("/", recursive=True)
+    store = FSStore("", fs=fs)
+    root = zarr_core.group(store=store, zarr_format=2)
+    root.zeros("a", shape=(4,), chunks=(2,))
+    assert sorted(store) == [".zgroup", "a/.zarray"]
+    assert store.map[".zgroup"] == store[".zgroup"]
+    zarr_core.consolidate_metadata(store)
+    assert list(zarr_core.open_consolidated(store)) == ["a"]
+    meta = zarr_core.storage.ConsolidatedMetadataStore(store)
+    assert type(meta["a/.zarray"]) is bytes

@@ -150,7 +150,9 @@ class FSStore(Store):
     def _to_path(self, key: str) -> str:
         if self.normalize_keys:
             key = key.lower()
-        return f"{self.path}/{key}" if self.path else key
+        # At a file system's root, the path is the file system's own spelling of the key
+        # ("/key" on memory://), the one its batch calls answer with.
+        return f"{self.path}/{key}" if self.path else self.fs._strip_protocol(key)
 
     def _to_key(self, path: str) -> str:
         path = self.fs._strip_protocol(path)
