@@ -33,7 +33,7 @@ from zarr_core.errors import (
     StoreAuthenticationError,
     URLPipelineError,
 )
-from zarr_core.storage import open_store
+from zarr_core.storage import ByteRange, open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.end_to_end import StorePluginTests
 
@@ -419,3 +419,41 @@ def test_arrays_of_both_formats(azurite, container):
         )
         a[...] = data
         np.testing.assert_array_equal(zarr_core.open_array(store, path=f"v{fmt}")[...], data)
+
+
+@pytest.fixture
+def http_requests(monkeypatch):
+    """Counts the HTTP requests this process sends (the SDK's transport is ``requests``)."""
+    import requests.adapters
+
+    sent: list[str] = []
+    send = requests.adapters.HTTPAdapter.send
+
+    def counting(self, request, *args, **kwargs):
+        sent.append(request.method)
+        return send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", counting)
+    return sent
+
+
+def test_round_trips(azurite, container, raw, http_requests):
+    store = ABSStore(container, "rt", connection_string=azurite.connection_string)
+    store.setitems({f"c/{i}": b"0123456789" for i in range(300)})
+    assert len(http_requests) == 300  # one Put Blob each, nothing else
+    http_requests.clear()
+    assert store.listdir("") == ["c"]  # one delimited listing, not 300 names
+    assert http_requests == ["GET"]
+    http_requests.clear()
+    assert store.get_partial_values([("c/1", (2, 3)), ("c/2", ByteRange.last(4))]) == [
+        b"234",
+        b"6789",
+    ]
+    assert sorted(http_requests) == ["GET", "GET", "HEAD"]  # the suffix needs the size
+    http_requests.clear()
+    assert store.getsize("c") == 3000
+    assert http_requests == ["HEAD", "GET"]  # is "c" a blob? then one listing with sizes
+    http_requests.clear()
+    store.delitems([f"c/{i}" for i in range(300)])
+    assert http_requests == ["POST", "POST"]  # Blob Batch: 256 + 44
+    assert list(raw.list_blob_names(name_starts_with="rt/")) == []

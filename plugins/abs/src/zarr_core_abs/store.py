@@ -26,7 +26,6 @@ failure is cached: once the service answers again, the same store object works.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -165,8 +164,6 @@ class ABSStore(Store):
         # A client the user passed is theirs to close; ours is closed by close().
         self._owns_client = client is None
         self._client = client if client is not None else connection.client(self._concurrency())
-        self._container_created = False
-        self._container_lock = threading.Lock()
         self.container: str = self._client.container_name
         self.account_name: str = self._client.account_name
         endpoint = connection.container_url.split("?", 1)[0].rsplit("/", 1)[0]
@@ -203,14 +200,10 @@ class ABSStore(Store):
             return write()
 
     def _create_container(self) -> None:
-        with self._container_lock:
-            if self._container_created:
-                return
-            try:
-                self._client.create_container()
-            except ResourceExistsError:
-                pass  # someone else made it in the meantime
-            self._container_created = True
+        try:
+            self._client.create_container()
+        except ResourceExistsError:
+            pass  # another writer made it in the meantime
 
     # -- the five primitives ---------------------------------------------------------------
     def _get(self, key: str) -> bytes:
@@ -229,14 +222,17 @@ class ABSStore(Store):
             # The service reads no suffix ranges ("bytes=-n"): ask for the size first.
             size = self._client.get_blob_client(self._blob(key)).get_blob_properties().size
             start, stop = byte_range.bounds(size)
+            if start == stop:
+                return b""
         else:
             start, stop = byte_range.start, None
             if byte_range.length is not None:
                 stop = byte_range.start + byte_range.length
-        if stop is not None and stop <= start:
-            # An empty range is no request the service takes; only whether the key exists.
-            self._client.get_blob_client(self._blob(key)).get_blob_properties()
-            return b""
+            if stop == start:
+                # The service takes no empty range; all there is to learn is whether the
+                # key exists (ResourceNotFoundError if not).
+                self._client.get_blob_client(self._blob(key)).get_blob_properties()
+                return b""
         try:
             return self._client.download_blob(
                 self._blob(key),
