@@ -29,6 +29,7 @@ from zarr_core.indexing import (
 )
 from zarr_core.node import NodeMetadata, load_node, write_array_metadata
 from zarr_core.storage.base import Store
+from zarr_core.storage.keys import normalize_path
 from zarr_core.transformers import apply_storage_transformers
 
 __all__ = ["Array"]
@@ -72,29 +73,39 @@ class Array(Node):
         Expect this format; ``None`` detects it.
     allow_pickle
         Allow decoding the ``pickle`` codec (else the ``array.allow_pickle`` config).
+    partial_decompress, zarr_version, meta_array
+        zarr-python 2 arguments (see :mod:`zarr_core.keywords`): no effect, the 2.x
+        name of ``zarr_format``, and NumPy only.
     """
 
     _kind = "array"
 
     def __init__(
         self,
-        store: Store,
-        path: str = "",
+        store: Store | Any,
+        path: str | None = "",
         read_only: bool = False,
-        chunk_store: Store | None = None,
+        chunk_store: Store | Any | None = None,
         synchronizer: Any = None,
         cache_metadata: bool = True,
         cache_attrs: bool = True,
         write_empty_chunks: bool | None = None,
         zarr_format: int | None = None,
         allow_pickle: bool | None = None,
+        partial_decompress: bool | None = None,
+        zarr_version: int | None = None,
+        meta_array: Any = None,
         _node: NodeMetadata | None = None,
     ):
         from zarr_core import config
+        from zarr_core.keywords import as_store, check_meta_array, merge_format
 
+        check_meta_array(meta_array)
+        zarr_format = merge_format(zarr_format, zarr_version)
+        store = as_store(store, read_only)
         self._store = store
-        self._chunk_store = chunk_store
-        self._path = path
+        self._chunk_store = None if chunk_store is None else as_store(chunk_store, read_only)
+        self._path = normalize_path(path)
         self._read_only = bool(read_only) or store.read_only
         self._synchronizer = synchronizer
         self._cache_metadata = cache_metadata
@@ -104,8 +115,8 @@ class Array(Node):
             if write_empty_chunks is None
             else write_empty_chunks
         )
-        self._load(_node or load_node(store, path, zarr_format, expect="array"))
-        self._attrs = Attributes(self, cache=cache_attrs)
+        self._load(_node or load_node(store, self._path, zarr_format, expect="array"))
+        self._attrs = Attributes._of(self, cache=cache_attrs)
 
     # -- metadata -----------------------------------------------------------------------
     def _load(self, node: NodeMetadata) -> None:
@@ -141,6 +152,11 @@ class Array(Node):
     def shape(self) -> tuple[int, ...]:
         self._refresh()
         return tuple(self._meta.shape)
+
+    @shape.setter
+    def shape(self, value: int | tuple[int, ...]) -> None:
+        # z.shape = (n,) resizes, as in zarr-python 2
+        self.resize(value)
 
     @property
     def chunks(self) -> tuple[int, ...]:
@@ -405,23 +421,21 @@ class Array(Node):
 
     # -- information --------------------------------------------------------------------
     def digest(self, hashname: str = "sha1") -> bytes:
-        """Hash of the metadata, attributes and every stored chunk, in key order.
+        """Hash of every chunk (in chunk-grid order, a missing one as no bytes), then of
+        the metadata documents (format 2: ``.zarray`` then ``.zattrs``).
 
-        Chunk keys are hashed relative to the array, so equal arrays at different paths
-        or in different stores have equal digests.
+        The value zarr-python 2 gives for the same stored array; equal arrays at
+        different paths or in different stores have equal digests.
         """
         h = hashlib.new(hashname)
-        keys = sorted(self._stored_chunk_keys())
+        keys = self._chunk_keys(list(np.ndindex(*self.cdata_shape)))
         chunks = self._chunk_io.getitems(keys)
-        start = len(self._path) + 1 if self._path else 0
         for key in keys:
-            h.update(key[start:].encode())
-            h.update(bytes(chunks[key]))
+            h.update(bytes(chunks.get(key, b"")))
         metadata_keys = self._node.metadata_keys(self._path)
         docs = self._store.getitems(metadata_keys)
         for key in metadata_keys:
-            if key in docs:
-                h.update(bytes(docs[key]))
+            h.update(bytes(docs.get(key, b"")))
         return h.digest()
 
     def hexdigest(self, hashname: str = "sha1") -> str:
@@ -444,6 +458,9 @@ class Array(Node):
                 items.append(("Filters", ", ".join(repr(f) for f in self.filters)))
         else:
             items.append(("Codecs", ", ".join(c["name"] for c in self.codecs)))
+        if self._synchronizer is not None:
+            sync = type(self._synchronizer)
+            items.append(("Synchronizer type", f"{sync.__module__}.{sync.__name__}"))
         items.append(("Store type", f"{type(self._store).__module__}.{type(self._store).__name__}"))
         if self._chunk_store is not None:
             items.append(("Chunk store type", type(self._chunk_store).__name__))

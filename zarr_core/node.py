@@ -39,6 +39,8 @@ __all__ = [
     "require_parent_groups",
     "check_no_node",
     "clear_or_check",
+    "not_found_error",
+    "wrong_kind_error",
 ]
 
 ZARR_JSON = "zarr.json"
@@ -178,6 +180,55 @@ def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _other_format_hint(docs: dict[str, bytes], path: str, zarr_format: int) -> str | None:
+    """What to do when only a node of the format not asked for is at ``path``."""
+    other = {k: v for k, v in docs.items() if (k == ZARR_JSON) == (zarr_format == 2)}
+    kind, fmt = _kind(other, path)
+    if kind is None:
+        return None
+    return (
+        f"a Zarr format {fmt} {kind} is there; open it without zarr_format={zarr_format} "
+        f"(or with zarr_format={fmt})"
+    )
+
+
+def wrong_kind_error(
+    found: str, path: str, store: Store
+) -> ContainsArrayError | ContainsGroupError:
+    """The error for opening a ``found`` node as the other kind."""
+    if found == "group":
+        return ContainsGroupError(
+            path,
+            store,
+            prefix="a group, not an array, is",
+            hint="open it with open_group() or zarr_core.open()",
+        )
+    return ContainsArrayError(
+        path,
+        store,
+        prefix="an array, not a group, is",
+        hint="open it with open_array() or zarr_core.open()",
+    )
+
+
+def not_found_error(
+    expect: str | None,
+    path: str,
+    store: Store,
+    zarr_format: int | None = None,
+    docs: dict[str, bytes] | None = None,
+) -> ArrayNotFoundError | GroupNotFoundError | PathNotFoundError:
+    """The error for nothing of ``expect`` kind at ``path``; with ``zarr_format`` it names
+    a node of the other format if one is there (``docs``: what was already fetched)."""
+    hint = None
+    if zarr_format:
+        hint = _other_format_hint(_fetch(store, path) if docs is None else docs, path, zarr_format)
+    error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
+        expect or "", PathNotFoundError
+    )
+    return error(path, store, hint=hint)
+
+
 def load_node(
     store: Store,
     path: str,
@@ -187,23 +238,22 @@ def load_node(
     """Read and parse the node at ``path`` (detecting its format unless given)."""
     docs = _fetch(store, path)
     if zarr_format == 2:
-        docs.pop(ZARR_JSON, None)
+        found = {k: v for k, v in docs.items() if k != ZARR_JSON}
     elif zarr_format == 3:
-        docs = {k: v for k, v in docs.items() if k == ZARR_JSON}
-    kind, fmt = _kind(docs, path)
-    if kind is None:
-        error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
-            expect, PathNotFoundError
-        )
-        raise error(path)
-    if expect is not None and kind != expect:
-        raise (ContainsArrayError if kind == "array" else ContainsGroupError)(path)
-    if fmt == 3:
-        meta = parse_node_v3(docs[ZARR_JSON], key=join_path(path, ZARR_JSON))
-    elif kind == "array":
-        meta = ArrayMetadataV2.from_json(docs[ZARRAY], key=join_path(path, ZARRAY))
+        found = {k: v for k, v in docs.items() if k == ZARR_JSON}
     else:
-        meta = GroupMetadataV2.from_json(docs[ZGROUP], key=join_path(path, ZGROUP))
+        found = docs
+    kind, fmt = _kind(found, path)
+    if kind is None:
+        raise not_found_error(expect, path, store, zarr_format, docs)
+    if expect is not None and kind != expect:
+        raise wrong_kind_error(kind, path, store)
+    if fmt == 3:
+        meta = parse_node_v3(found[ZARR_JSON], key=join_path(path, ZARR_JSON))
+    elif kind == "array":
+        meta = ArrayMetadataV2.from_json(found[ZARRAY], key=join_path(path, ZARRAY))
+    else:
+        meta = GroupMetadataV2.from_json(found[ZGROUP], key=join_path(path, ZGROUP))
     return NodeMetadata(kind, meta)
 
 
@@ -257,24 +307,38 @@ def check_no_node(store: Store, path: str) -> None:
     """Raise ContainsArrayError/ContainsGroupError if a node of either format exists at ``path``."""
     kind, _ = node_kind(store, path)
     if kind == "array":
-        raise ContainsArrayError(path)
+        raise ContainsArrayError(path, store)
     if kind == "group":
-        raise ContainsGroupError(path)
+        raise ContainsGroupError(path, store)
 
 
 def clear_or_check(store: Store, chunk_store: Store | None, path: str, overwrite: bool) -> None:
     """Make room for a new node at ``path``: delete what is there when ``overwrite``, else
     raise ContainsArrayError/ContainsGroupError if a node exists."""
     if overwrite:
-        store.rmdir(path)
-        if chunk_store is not None:
-            chunk_store.rmdir(path)
+        _clear(store, chunk_store, path)
     else:
         check_no_node(store, path)
 
 
-def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
-    """Write group documents for every missing ancestor of ``path`` (root included)."""
+def _clear(store: Store, chunk_store: Store | None, path: str) -> None:
+    store.rmdir(path)
+    if chunk_store is not None:
+        chunk_store.rmdir(path)
+
+
+def require_parent_groups(
+    store: Store,
+    path: str,
+    zarr_format: int,
+    overwrite: bool = False,
+    chunk_store: Store | None = None,
+) -> None:
+    """Write group documents for every missing ancestor of ``path`` (root included).
+
+    An ancestor that is an array is an error, unless ``overwrite``: then it is deleted
+    (with its chunks) and replaced by a group, as zarr-python 2 does.
+    """
     if not path:
         return
     parts = path.split("/")
@@ -286,10 +350,13 @@ def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
     for ancestor in ancestors:
         names = {join_path(ancestor, n) for n in (ZARR_JSON, ZARRAY, ZGROUP)}
         found = names & set(present)
-        if not found:
-            write_group_metadata(store, ancestor, zarr_format)
-        elif join_path(ancestor, ZARRAY) in found or (
+        is_array = join_path(ancestor, ZARRAY) in found or (
             join_path(ancestor, ZARR_JSON) in found
             and json.loads(present[join_path(ancestor, ZARR_JSON)]).get("node_type") == "array"
-        ):
-            raise ContainsArrayError(ancestor)
+        )
+        if is_array:
+            if not overwrite:
+                raise ContainsArrayError(ancestor, store)
+            _clear(store, chunk_store, ancestor)
+        if not found or is_array:
+            write_group_metadata(store, ancestor, zarr_format)

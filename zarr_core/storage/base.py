@@ -444,7 +444,8 @@ class Store(MutableMapping[str, bytes]):
 class PathStore(Store):
     """Base class of stores over one local file or directory, named by :attr:`path`.
 
-    Its ``repr`` names the path (and read-only mode), and a pickle carries what reopens
+    It takes zarr's access ``mode`` (``"r"`` is read-only, like ``read_only=True``). Its
+    ``repr`` names the path (and read-only mode), and a pickle carries what reopens
     the data rather than the data: subclasses define ``__getstate__`` to return keyword
     arguments of their constructor (the path, the options), and unpickling calls
     ``__init__`` with them. Their ``from_url`` usually reads ``scheme:///relative`` and
@@ -455,6 +456,14 @@ class PathStore(Store):
 
     #: The file or directory, absolute.
     path: str
+
+    def __init__(
+        self, *, mode: str = "a", read_only: bool = False, dimension_separator: str | None = None
+    ):
+        super().__init__(
+            read_only=read_only or mode_is_read_only(mode),
+            dimension_separator=dimension_separator,
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __getstate__")

@@ -60,7 +60,7 @@ from zarr_core.indexing import (
     is_total_slice,
 )
 from zarr_core.pools import parallel_map
-from zarr_core.storage import Store
+from zarr_core.storage import ByteRange, Store
 from zarr_core_sharding._layout import EMPTY, RangePlan, block_view, grid_coords, grid_ids
 
 __all__ = ["ShardingCodec", "DEFAULT_INDEX_CODECS", "COALESCE_MAX_GAP"]
@@ -175,7 +175,9 @@ class ShardingCodec(ArrayBytesCodec):
                 f"(such as bytes + crc32c; no compression): {exc}"
             ) from None
         start = index_location == "start"
-        self._index_range = (0, self._index_size) if start else (-self._index_size, None)
+        self._index_range = (
+            ByteRange(0, self._index_size) if start else ByteRange.last(self._index_size)
+        )
         self._payload_start = self._index_size if start else 0
         # One fill-value element, for building chunks and for bitwise emptiness tests.
         self._fill = _fill_element(spec)
