@@ -8,17 +8,13 @@ stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_abs.store import ABSStore
 
 __all__ = ["ABSStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_abs import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_abs' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"ABSStore": "zarr_core_abs.store"})
