@@ -459,3 +459,24 @@ def test_round_trips(azurite, container, raw, http_requests):
     store.delitems([f"c/{i}" for i in range(300)])
     assert http_requests == ["POST", "POST"]  # Blob Batch: 256 + 44
     assert list(raw.list_blob_names(name_starts_with="rt/")) == []
+
+
+def test_a_forked_child_gets_a_client_of_its_own(azurite, container):
+    store = ABSStore(container, "fork", connection_string=azurite.connection_string)
+    store.setitems({f"p/{i}": b"parent" for i in range(20)})  # the pool now holds sockets
+    parent_client = id(store.client)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, never return into pytest
+        try:
+            ok = len(store.getitems([f"p/{i}" for i in range(20)])) == 20
+            store["child"] = b"child"
+            os.write(write, b"ok" if ok and id(store.client) != parent_client else b"shared")
+        finally:
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"ok" and status == 0
+    os.close(read)
+    assert id(store.client) == parent_client
+    assert store.getitems(["child", "p/0"]) == {"child": b"child", "p/0": b"parent"}

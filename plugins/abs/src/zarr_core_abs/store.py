@@ -26,6 +26,7 @@ failure is cached: once the service answers again, the same store object works.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -163,7 +164,8 @@ class ABSStore(Store):
         self._pool = WorkerPool("zarr-core-abs", self._concurrency)
         # A client the user passed is theirs to close; ours is closed by close().
         self._owns_client = client is None
-        self._client = client if client is not None else connection.client(self._concurrency())
+        self._own_client = client if client is not None else connection.client(self._concurrency())
+        self._pid = os.getpid()
         self.container: str = self._client.container_name
         self.account_name: str = self._client.account_name
         endpoint = connection.container_url.split("?", 1)[0].rsplit("/", 1)[0]
@@ -180,6 +182,15 @@ class ABSStore(Store):
     def client(self) -> Any:
         """The ``ContainerClient`` every request goes through."""
         return self._client
+
+    @property
+    def _client(self) -> Any:
+        if self._pid != os.getpid():
+            # A forked child must not share the parent's pooled sockets: it builds a
+            # client of its own from the same connection (as unpickling would).
+            self._own_client = self._connection.client(self._concurrency())
+            self._owns_client, self._pid = True, os.getpid()
+        return self._own_client
 
     def _blob(self, key: str) -> str:
         return self._root + key
