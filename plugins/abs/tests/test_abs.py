@@ -480,3 +480,14 @@ def test_a_forked_child_gets_a_client_of_its_own(azurite, container):
     os.close(read)
     assert id(store.client) == parent_client
     assert store.getitems(["child", "p/0"]) == {"child": b"child", "p/0": b"parent"}
+
+
+def test_malformed_connection_string(monkeypatch):
+    with pytest.raises(StorageOptionsError, match="not an Azure Storage connection string"):
+        ABSStore("c", connection_string="nonsense")
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", "nonsense")
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_KEY", "ignored when a connection string is set")
+    with pytest.raises(StorageOptionsError, match="not an Azure Storage connection string"):
+        ABSStore("c")
+    store = ABSStore("c", account_name="public", anon=True)  # anon=True reads no environment
+    assert store.client.credential is None

@@ -168,18 +168,26 @@ class Connection:
         from azure.storage.blob import BlobServiceClient
 
         given = (connection_string, account_name, account_key, sas_token, credential, account_url)
-        if not any(given) and not (tenant_id or client_id or client_secret):
+        if anon is None and not any(given) and not (tenant_id or client_id or client_secret):
             env = {name: os.environ.get(var) for name, var in _ENV.items()}
-            connection_string = env["connection_string"]
-            account_name, account_key = env["account_name"], env["account_key"]
-            sas_token = env["sas_token"]
+            if env["connection_string"]:  # it names everything; the others would clash
+                connection_string = env["connection_string"]
+            else:
+                account_name, account_key = env["account_name"], env["account_key"]
+                sas_token = env["sas_token"]
         if connection_string:
             if account_key or sas_token or account_url:
                 raise StorageOptionsError(
                     "connection_string already names the account and its key or SAS token; "
                     "do not pass account_key, sas_token or account_url with it"
                 )
-            service = BlobServiceClient.from_connection_string(connection_string)
+            try:
+                service = BlobServiceClient.from_connection_string(connection_string)
+            except ValueError as exc:
+                raise StorageOptionsError(
+                    f"connection_string is not an Azure Storage connection string ({exc}); "
+                    "it reads 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...'"
+                ) from exc
             account_url, credential = service.url, credential or service.credential
         if not account_url:
             if not account_name:
