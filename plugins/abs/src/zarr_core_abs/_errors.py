@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
+    IncompleteReadError,
     ServiceRequestError,
     ServiceRequestTimeoutError,
     ServiceResponseError,
@@ -66,6 +67,8 @@ def translated(server: str, operation: str, key: str | None = None) -> Iterator[
         yield
     except ClientAuthenticationError as exc:
         raise StoreAuthenticationError(server, operation, key, _reason(exc), _AUTH_HINT) from exc
+    except IncompleteReadError as exc:  # the connection dropped in the middle of a body
+        raise StoreConnectionError(server, operation, key, _reason(exc), _CONNECTION_HINT) from exc
     except HttpResponseError as exc:
         if exc.status_code in (401, 403):
             raise StoreAuthenticationError(
