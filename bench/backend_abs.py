@@ -152,7 +152,7 @@ def report(workload: str, fmt: int, results: dict[str, dict[str, list[float]]]) 
     for label, v in medians.items():
         cells = [f"{v[op]:.2f} s ({v[op] / base[op]:.2f}x)" for op in ("write", "read")]
         cells += [f"{v[op]:.0f}" for op in ("write requests", "read requests")]
-        print(f"| {label} | " + " | ".join(cells) + " |")
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
 
 
 def main() -> None:
