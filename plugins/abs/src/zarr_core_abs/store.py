@@ -164,7 +164,9 @@ class ABSStore(Store):
         self._pool = WorkerPool("zarr-core-abs", self._concurrency)
         # A client the user passed is theirs to close; ours is closed by close().
         self._owns_client = client is None
-        self._own_client = client if client is not None else connection.client(self._concurrency())
+        self._client_object = (
+            client if client is not None else connection.client(self._concurrency())
+        )
         self._pid = os.getpid()
         self.container: str = self._client.container_name
         self.account_name: str = self._client.account_name
@@ -188,9 +190,9 @@ class ABSStore(Store):
         if self._pid != os.getpid():
             # A forked child must not share the parent's pooled sockets: it builds a
             # client of its own from the same connection (as unpickling would).
-            self._own_client = self._connection.client(self._concurrency())
+            self._client_object = self._connection.client(self._concurrency())
             self._owns_client, self._pid = True, os.getpid()
-        return self._own_client
+        return self._client_object
 
     def _blob(self, key: str) -> str:
         return self._root + key
