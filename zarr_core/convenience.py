@@ -599,7 +599,7 @@ def _run(
         raise ValueError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
     if if_exists == "skip_initialized" and _is_h5py(dest):
         raise ValueError("if_exists='skip_initialized' needs a zarr-core destination")
-    from zarr_core.cli.progress import progress_bar
+    from zarr_core.progress import progress_bar
 
     writer = _Log(log)
     bar = progress_bar(progress and not dry_run, None, "copy", unit="B", unit_scale=True)
@@ -854,7 +854,7 @@ def copy_store(
     dest_prefix = dest_prefix + "/" if dest_prefix else ""
     exclude, include = _patterns(excludes, flags), _patterns(includes, flags)
     src, dst = _raw_store(source, "r"), _raw_store(dest, "a")
-    from zarr_core.cli.progress import progress_bar
+    from zarr_core.progress import progress_bar
 
     writer = _Log(log)
     copied = skipped = nbytes = 0

@@ -415,8 +415,8 @@ def _convert(
     log: Any,
     progress: bool,
 ) -> ConversionReport:
-    from zarr_core.cli.progress import progress_bar
     from zarr_core.convenience import _Log
+    from zarr_core.progress import progress_bar
 
     source_store = resolved.store
     source_path = join_path(resolved.path, normalize_path(path))

@@ -132,7 +132,7 @@ def verify(url: str, path: str, complete: bool, as_json: bool) -> int:
     not stored (missing), node metadata that does not parse, and the marker an
     interrupted cp or convert leaves (incomplete). Exits 1 when it finds any.
     """
-    from zarr_core.cli.progress import progress_bar
+    from zarr_core.progress import progress_bar
 
     node_path = normalize_path(path)
     report = Report()

@@ -261,8 +261,8 @@ def convert(
     (.zarr-core-incomplete) recording the blocks written until the conversion ends:
     rerun an interrupted one with --resume to continue from there.
     """
-    from zarr_core.cli.progress import progress_bar
     from zarr_core.node import check_no_node
+    from zarr_core.progress import progress_bar
 
     settings = _Settings(
         int(zarr_format) if zarr_format else None,

@@ -1,4 +1,4 @@
-"""Progress bars for long operations, shared by the CLI and ``progress=True`` in the API.
+"""Progress bars for long operations: ``progress=True`` in the API and the command line.
 
 Bars go to standard error and only when it is a terminal: piped output stays clean.
 """
