@@ -11,13 +11,13 @@ import pickle
 import gridfs
 import numpy as np
 import pytest
-import zarr_core
 import zarr_core_mongodb.plugin
 from pymongo import monitoring
 from zarr_core_mongodb import MongoDBStore
 from zarr_core_mongodb.store import parse_mongodb_url
 from zarr_core_mongodb.testing import database_name, mongodb_store, mongodb_url
 
+import zarr_core
 from zarr_core.errors import StorageOptionsError, StoreBackendError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
@@ -285,9 +285,7 @@ def test_defaults_and_pickling(mongodb_server, database):
     assert clone.client is not store.client
     assert clone.client.options.pool_options.connect_timeout == 0.999
     assert clone["x"] == b"1"
-    assert repr(store) == (
-        f"<MongoDBStore MongoDB {mongodb_server.address} ({database}.zarr)>"
-    )
+    assert repr(store) == (f"<MongoDBStore MongoDB {mongodb_server.address} ({database}.zarr)>")
 
 
 def test_open_by_url(mongodb_server, database):

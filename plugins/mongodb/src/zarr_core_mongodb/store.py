@@ -137,23 +137,36 @@ class MongoDBStore(Store):
             yield
         except (pe.NetworkTimeout, pe.ExecutionTimeout, pe.WTimeoutError) as exc:
             raise StoreTimeoutError(
-                self._server, operation, key, exc, "raise socketTimeoutMS/timeoutMS if the "
-                "server is just slow"
+                self._server,
+                operation,
+                key,
+                exc,
+                "raise socketTimeoutMS/timeoutMS if the server is just slow",
             ) from exc
         except pe.ConnectionFailure as exc:  # AutoReconnect, ServerSelectionTimeoutError
             raise StoreConnectionError(
-                self._server, operation, key, exc, "check that the server runs and is "
-                "reachable; the store reconnects by itself once it is back"
+                self._server,
+                operation,
+                key,
+                exc,
+                "check that the server runs and is "
+                "reachable; the store reconnects by itself once it is back",
             ) from exc
         except pe.OperationFailure as exc:
             if exc.code in _AUTH_CODES:
                 raise StoreAuthenticationError(
-                    self._server, operation, key, exc, "check username, password and "
-                    "authSource"
+                    self._server, operation, key, exc, "check username, password and authSource"
                 ) from exc
             raise StoreBackendError(self._server, operation, key, exc) from exc
         except pe.PyMongoError as exc:
             raise StoreBackendError(self._server, operation, key, exc) from exc
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # The driver choking on a reply (nx-27017 answers authentication with
+            # something pymongo's SCRAM code cannot parse), or a document written by other
+            # software without a value: never let it pass for a missing key.
+            raise StoreBackendError(
+                self._server, operation, key, f"unexpected {type(exc).__name__}: {exc}"
+            ) from exc
 
     # -- GridFS ---------------------------------------------------------------------------
     @property
@@ -498,7 +511,11 @@ def _seeds(client: Any) -> str:
 def _shown(client_kwargs: dict[str, Any]) -> str:
     """Client arguments for a message, without passwords (also inside connection strings)."""
     hidden = {
-        k: "***" if "password" in k.lower() else _USERINFO.sub("//***@", v) if isinstance(v, str) else v
+        k: "***"
+        if "password" in k.lower()
+        else _USERINFO.sub("//***@", v)
+        if isinstance(v, str)
+        else v
         for k, v in client_kwargs.items()
     }
     return repr(hidden)
