@@ -15,6 +15,7 @@ KNOWN_SCHEMES: dict[str, str] = {
     "file": "zarr-core-directory",
     "lmdb": "zarr-core-lmdb",
     "mongodb": "zarr-core-mongodb",
+    "mongodb+srv": "zarr-core-mongodb",
     "n5": "zarr-core-n5",
     "redis": "zarr-core-redis",
     "rediss": "zarr-core-redis",
