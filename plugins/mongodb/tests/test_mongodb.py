@@ -179,8 +179,8 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     counter = CommandCounter()
     store = mongodb_store(mongodb_server, database, event_listeners=[counter])
     store["warm"] = b"up"  # creates the index once
-    values = {f"c/{i}": i.to_bytes(4, "little") * 100 for i in range(3000)}
-    parts = -(-3000 // per_query)
+    values = {f"c/{i}": i.to_bytes(4, "little") * 100 for i in range(1100)}
+    parts = -(-1100 // per_query)
     counter.commands.clear()
     store.setitems(values)
     # Per part of the keys, one query for GridFS files being replaced (in their small
@@ -192,11 +192,11 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     counter.commands.clear()
     got = store.getitems([*values, "missing"])
     assert got == values
-    assert counter.commands == ["find"] * -(-3001 // per_query)  # no getMore: replies are full
+    assert counter.commands == ["find"] * -(-1101 // per_query)  # no getMore: replies are full
 
     counter.commands.clear()
-    assert len(store.list_prefix("c/")) == 3000
-    assert store.getsize("c") == 3000 * 400
+    assert len(store.list_prefix("c/")) == 1100
+    assert store.getsize("c") == 1100 * 400
     assert counter.commands == ["find", "find", "find"]  # the last two: "c" is no key
 
     counter.commands.clear()

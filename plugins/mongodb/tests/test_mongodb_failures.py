@@ -36,7 +36,12 @@ def test_dead_server_is_a_connection_error_until_it_is_back(server):
     server.kill()
     for attempt, operation in [
         (lambda: store["a/0"], "get of key 'a/0'"),
-        (lambda: store.__setitem__("a/1", b"x"), "setitems of key 'a/1'"),
+        (lambda: store.__setitem__("a/1", b"x"), "set of key 'a/1'"),
+        (
+            lambda: store.setitems({"a/1": b"x", "a/2": b"y"}),
+            "setitems (2 keys, the first shown) of key 'a/1'",
+        ),
+        (lambda: store.__delitem__("a/0"), "delete of key 'a/0'"),
         (lambda: store.getitems(["a/0", "a/2"]), "getitems (2 keys, the first shown) of key 'a/0'"),
         (lambda: store.listdir("a"), "list_prefix of key 'a/'"),
         (lambda: store.set_if_not_exists("a/3", b"x"), "set_if_not_exists of key 'a/3'"),

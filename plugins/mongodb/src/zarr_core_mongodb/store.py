@@ -286,7 +286,21 @@ class MongoDBStore(Store):
         return value
 
     def _set(self, key: str, value: bytes) -> None:
-        self._set_many({key: value})
+        from pymongo import ReturnDocument
+
+        with self._errors("set", key):
+            self._ensure_index()
+            # One round trip that also returns what it replaced: the engine stores large
+            # chunks one per call, and a replaced GridFS file is known exactly.
+            old = self.collection.find_one_and_update(
+                {_KEY: key},
+                self._update(key, value),
+                projection={_GRIDFS: 1, "_id": 0},
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+            if old is not None and _GRIDFS in old:
+                self._delete_files([old[_GRIDFS]])
 
     def _delete(self, key: str) -> None:
         with self._errors("delete", key):
@@ -330,6 +344,9 @@ class MongoDBStore(Store):
     def _set_many(self, items: dict[str, bytes]) -> None:
         from pymongo import UpdateOne
 
+        if len(items) == 1:
+            self._set(*next(iter(items.items())))
+            return
         keys = list(items)
         with self._errors(_batch("setitems", keys), keys[0]):
             self._ensure_index()
