@@ -4,22 +4,21 @@ PYTHON=${PYTHON:-python3}
 
 ensure_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
+        echo "creating the virtual environment $VENV" >&2
         "$PYTHON" -m venv "$VENV"
     fi
 }
 
-# install_project CORE_SPEC WHICH: WHICH is "plugins" (first-party plugins) or "all"
-# (also the plugin template, whose tests run in the suite).
+# install_project CORE_SPEC [EXTRA]: the core and every first-party plugin, editable, each
+# plugin with its optional dependencies EXTRA (e.g. "test") if given. Not the template,
+# which is only an example: `tox -e template` tests it in an environment of its own.
 install_project() {
     local args=(-e "$1")
     local dir
-    for dir in plugins/*/; do
+    for dir in plugins/[!_]*/; do
         dir=${dir%/}
         [ -f "$dir/pyproject.toml" ] || continue
-        if [ "$(basename "$dir")" = "_template" ] && [ "$2" != "all" ]; then
-            continue
-        fi
-        args+=(-e "$dir[test]")
+        args+=(-e "$dir${2:+[$2]}")
     done
     echo "installing zarr-core and the plugins (editable, with their test extras) into $VENV" >&2
     quiet_pip "$VENV/bin/python" "${args[@]}"

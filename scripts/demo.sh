@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 source scripts/_env.sh
 
 ensure_venv
-install_project "." plugins
+install_project "."
 "$VENV/bin/python" scripts/demo.py "$@"

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs (core, every plugin, test tools, servers) into
-# ./.venv and run the whole suite. Extra arguments go to pytest.
+# Install everything the test suite needs (core, every plugin, test tools, the peer
+# implementations, the servers) and run the whole suite. Extra arguments go to pytest.
+# May call apt-get (as root, or with sudo) for redis-server and Debian's dbm modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_env.sh
 
 ensure_venv
-install_project ".[test]" all
+install_project ".[test]" test
 ensure_peers
 ensure_sysdbm
 ensure_servers
+echo "checking: ruff" >&2
 "$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
 "$VENV/bin/python" -m ruff format --check --quiet zarr_core plugins tests bench scripts
-# The directory plugin installed alone with the core, in its own environment.
-"$VENV/bin/python" -m tox -q -e plugin-directory
+# The directory plugin installed alone with the core, and the plugin template (which is
+# never installed into ./.venv), each in an environment of its own.
+"$VENV/bin/python" -m tox -q -e plugin-directory,template
 # Everything together (last, so its summary closes the output).
-"$VENV/bin/python" -m pytest tests plugins/*/tests docs "$@"
+"$VENV/bin/python" -m pytest tests plugins/[!_]*/tests docs "$@"

@@ -17,9 +17,11 @@ import zarr_core
 
 @pytest.fixture(scope="session")
 def s3_endpoint():
-    """URL of a moto S3 server on 127.0.0.1 (skips the test if moto is not installed)."""
-    server_module = pytest.importorskip("moto.server")
-    pytest.importorskip("s3fs")
+    """URL of a moto S3 server on 127.0.0.1 (moto and s3fs are test dependencies: a missing
+    one fails the tests that need S3, it never skips them)."""
+    import moto.server as server_module
+    import s3fs  # noqa: F401
+
     with pytest.MonkeyPatch.context() as mp:
         # Credentials and region through the environment: a region in client_kwargs makes
         # s3fs send a LocationConstraint that moto (like S3) rejects for us-east-1.

@@ -8,6 +8,7 @@ import os
 import pickle
 import signal
 import threading
+import types
 import zlib
 
 import numcodecs
@@ -18,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import zarr_core.plugins
 from zarr_core import config
 from zarr_core.codecs import (
     ArrayBytesCodec,
@@ -38,10 +38,11 @@ from zarr_core.errors import (
     CodecError,
     CorruptChunkError,
     MetadataError,
-    PluginNotFoundError,
+    PluginLoadError,
     UnknownExtensionError,
     UnsafeDecodeError,
 )
+from zarr_core.plugins import CodecSpec, hookimpl
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -399,8 +400,7 @@ def test_numcodecs_array_bytes_wrapper(monkeypatch):
     assert np.array_equal(pipe.decode(pipe.encode(arr)), arr)
 
 
-def test_unknown_numcodecs_id_is_unknown_codec(monkeypatch):
-    monkeypatch.setattr(zarr_core.plugins, "get_codec_class", _no_plugin)
+def test_unknown_numcodecs_id_is_unknown_codec(plugin_registry):
     with pytest.raises(UnknownExtensionError, match="numcodecs.nope"):
         get_codec_class("numcodecs.nope")
 
@@ -691,10 +691,6 @@ def test_pickle_opt_in_by_config_and_argument():
 # ------------------------------------------------------------------ chain validation
 
 
-def _no_plugin(name):
-    raise PluginNotFoundError("codec", name)
-
-
 @pytest.mark.parametrize(
     ("codecs", "message"),
     [
@@ -735,8 +731,7 @@ def test_shorthand_codec_names_accepted():
     assert pipe.compute_encoded_size() == 6
 
 
-def test_unknown_codec_message(monkeypatch):
-    monkeypatch.setattr(zarr_core.plugins, "get_codec_class", _no_plugin)
+def test_unknown_codec_message(plugin_registry):
     with pytest.raises(UnknownExtensionError) as info:
         CodecPipeline.from_v3(
             [{"name": "sharding_indexed", "configuration": {}}],
@@ -754,32 +749,47 @@ def test_unknown_codec_message(monkeypatch):
     assert info.value.distribution is None
 
 
-def test_plugin_codec_is_used(monkeypatch):
-    class Reverse(ArrayBytesCodec):
-        name = "reverse-bytes"
+class Reverse(ArrayBytesCodec):
+    """A plugin codec for the test below."""
 
-        @classmethod
-        def from_config(cls, configuration, spec):
-            return cls()
+    name = "reverse-bytes"
 
-        def to_json(self):
-            return {"name": self.name}
+    @classmethod
+    def from_config(cls, configuration, spec):
+        return cls()
 
-        def encode(self, chunk):
-            return np.ascontiguousarray(chunk).tobytes()[::-1]
+    def to_json(self):
+        return {"name": self.name}
 
-        def decode(self, data, spec):
-            return np.frombuffer(bytes(data)[::-1], dtype=spec.dtype).reshape(spec.shape)
+    def encode(self, chunk):
+        return np.ascontiguousarray(chunk).tobytes()[::-1]
 
-    monkeypatch.setattr(zarr_core.plugins, "get_codec_class", lambda name: Reverse)
+    def decode(self, data, spec):
+        return np.frombuffer(bytes(data)[::-1], dtype=spec.dtype).reshape(spec.shape)
+
+
+def test_plugin_codec_is_used(plugin_registry):
+    plugin = types.ModuleType("reverse_plugin")
+    plugin.zarr_core_codecs = hookimpl(
+        lambda: [
+            CodecSpec("reverse-bytes", f"{__name__}:Reverse"),
+            CodecSpec("nc", "builtins:dict"),
+        ]
+    )
+    plugin_registry.register(plugin, name="reverse")
     pipe = CodecPipeline.from_v3([{"name": "reverse-bytes"}, ZSTD1], ChunkSpec((3,), "<i2"))
     arr = np.array([1, 2, 3], dtype="<i2")
     assert np.array_equal(pipe.decode(pipe.encode(arr)), arr)
     assert pipe.to_json()[0] == {"name": "reverse-bytes"}
+    with pytest.raises(PluginLoadError, match="'nc' must be a class derived from"):
+        get_codec_class("nc")
 
-    monkeypatch.setattr(zarr_core.plugins, "get_codec_class", lambda name: dict)
-    with pytest.raises(CodecError, match="must derive"):
-        get_codec_class("not-a-codec")
+
+def test_core_codecs_are_registered_like_plugins(plugin_registry):
+    (core,) = [p for p in plugin_registry.plugins() if p.builtin]
+    names = {c.name for c in core.codecs}
+    assert {"bytes", "transpose", "blosc", "gzip", "zstd", "crc32c", "vlen-utf8"} <= names
+    assert get_codec_class("zstd").__name__ == "ZstdCodec"
 
 
 def test_encode_rejects_wrong_shape_and_bad_elements():

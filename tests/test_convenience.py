@@ -348,13 +348,13 @@ class BatchCounting(MemoryStore):
         super().__init__()
         self.batches: list[tuple[str, int]] = []
 
-    def getitems(self, keys):  # type: ignore[override]
+    def _get_many(self, keys):
         self.batches.append(("get", len(keys)))
-        return super().getitems(keys)
+        return super()._get_many(keys)
 
-    def setitems(self, values):  # type: ignore[override]
-        self.batches.append(("set", len(values)))
-        super().setitems(values)
+    def _set_many(self, items):
+        self.batches.append(("set", len(items)))
+        super()._set_many(items)
 
 
 def _store_with_tree(fmt: int) -> MemoryStore:

@@ -157,3 +157,39 @@ def test_rename_onto_itself_is_refused_not_data_loss():
         with pytest.raises(ValueError, match="itself"):
             store.rename(src, dst)
     assert store["a/b"] == b"1"
+
+
+# -- the file system's failures become typed errors ---------------------------------------
+def test_a_missing_fsspec_backend_names_the_url_and_the_package():
+    from zarr_core.errors import FilesystemUnavailableError
+
+    with pytest.raises(FilesystemUnavailableError, match="'gcs://bucket/x'.*gcsfs") as info:
+        open_store("gcs://bucket/x")
+    assert isinstance(info.value, ImportError)
+
+
+def test_missing_credentials_say_how_to_give_them(s3_endpoint, monkeypatch):
+    from zarr_core.errors import StoreAuthenticationError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    options = {"client_kwargs": {"endpoint_url": s3_endpoint}, "skip_instance_cache": True}
+    store = FSStore("s3://no-creds-bucket/data.zarr", **options)
+    for attempt in (lambda: store["zarr.json"], lambda: store.getitems(["zarr.json"])):
+        with pytest.raises(StoreAuthenticationError, match="'anon': True") as info:
+            attempt()
+        assert "s3://no-creds-bucket/data.zarr" in str(info.value)
+        assert "zarr.json" in str(info.value)
+
+
+def test_an_unknown_storage_option_is_named(s3_storage_options):
+    from zarr_core.errors import StorageOptionsError
+
+    options = {**s3_storage_options, "bogus_option": 1, "skip_instance_cache": True}
+    store = FSStore("s3://some-bucket/data.zarr", **options)
+    with pytest.raises(StorageOptionsError, match="bogus_option") as info:
+        store.listdir("")
+    assert "s3://some-bucket/data.zarr" in str(info.value)

@@ -262,3 +262,16 @@ def test_migrate_1to2_refuses_other_documents() -> None:
     with pytest.raises(MetadataError, match="no-such-codec"):
         migrate_1to2(store)
     assert "meta" in store  # left as it was
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_migrate_1to2_on_newer_data_says_what_is_there(zarr_format):
+    import zarr_core
+    from zarr_core.errors import MetadataError
+    from zarr_core.storage import KVStore, migrate_1to2
+
+    store = KVStore({})
+    zarr_core.zeros((4,), chunks=(2,), store=store, zarr_format=zarr_format)
+    expected = "Zarr format 3 metadata" if zarr_format == 3 else "nothing to migrate"
+    with pytest.raises(MetadataError, match=f"no Zarr format 1 array.*{expected}"):
+        migrate_1to2(store)

@@ -8,7 +8,8 @@ import pytest
 
 from zarr_core.errors import URLPipelineError
 from zarr_core.plugins import StoreSpec, hookimpl
-from zarr_core.storage import MemoryStore, PrefixStore, open_store, resolve
+from zarr_core.storage import MemoryStore, PrefixStore, Store, open_store, resolve
+from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.keys import normalize_path
 from zarr_core.storage.resolve import plan
 from zarr_core.storage.url import local_path, parse_url, split_scheme
@@ -113,7 +114,7 @@ def test_unknown_adapter_names_segment(plugin_registry):
         resolve("memory://|zip:")
 
 
-class ValueReader:
+class ValueReader(StoreAdapter):
     """An adapter that exposes one stored value as a one-key store (like zip: would)."""
 
     consumes = "value"
@@ -163,7 +164,7 @@ def test_fsmap_is_wrapped():
     assert mapper["a/b"] == b"1"
 
 
-class BlobRoot:
+class BlobRoot(Store):
     """A root store for the scheme 'blob' (and the suffix '.blob'), next to an adapter of that name."""
 
     @classmethod

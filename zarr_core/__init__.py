@@ -5,6 +5,9 @@ Storage backends are plugins found through entry points; see ``zarr-core plugins
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from zarr_core import config, errors
 from zarr_core.array import Array
 from zarr_core.attrs import Attributes
@@ -35,20 +38,23 @@ from zarr_core.creation import (
     ones,
     ones_like,
     open_array,
+    open_like,
     zeros,
     zeros_like,
 )
 from zarr_core.group import Group
 from zarr_core.hierarchy import group, open, open_group
+from zarr_core.integrations.dask import from_dask, to_dask
+from zarr_core.keywords import merge_format
 from zarr_core.plugins import list_plugins, which
 from zarr_core.storage import (
     FSStore,
     KVStore,
     MemoryStore,
     Store,
-    normalize_store_arg,
     open_store,
 )
+from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
 from zarr_core.sync import ProcessSynchronizer, ThreadSynchronizer
 
 __version__ = "0.1.0"
@@ -69,6 +75,7 @@ __all__ = [
     "ones",
     "ones_like",
     "open_array",
+    "open_like",
     "zeros",
     "zeros_like",
     "group",
@@ -97,4 +104,70 @@ __all__ = [
     "FSStore",
     "open_store",
     "normalize_store_arg",
+    "to_dask",
+    "from_dask",
 ]
+
+# numcodecs codecs zarr-python 2 re-exported (``zarr.Blosc``); numcodecs loads on first use.
+_NUMCODECS_NAMES = frozenset(
+    [
+        "Adler32",
+        "AsType",
+        "BZ2",
+        "Base64",
+        "BitRound",
+        "Blosc",
+        "CRC32",
+        "Categorize",
+        "Delta",
+        "FixedScaleOffset",
+        "Fletcher32",
+        "GZip",
+        "JSON",
+        "JenkinsLookup3",
+        "LZ4",
+        "LZMA",
+        "MsgPack",
+        "PackBits",
+        "Pickle",
+        "Quantize",
+        "Shuffle",
+        "VLenArray",
+        "VLenBytes",
+        "VLenUTF8",
+        "Zlib",
+        "Zstd",
+    ]
+)
+
+
+def normalize_store_arg(
+    store: Any,
+    storage_options: dict | None = None,
+    mode: str = "r",
+    *,
+    zarr_version: int | None = None,
+) -> Store:
+    """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
+    is checked and otherwise has no effect: a store holds either format)."""
+    merge_format(None, zarr_version)
+    return open_store(store, mode=mode, storage_options=storage_options)
+
+
+def __getattr__(name: str) -> Any:
+    # zarr-python 2 names that need a plugin (or warn) resolve on first use, so that
+    # importing zarr_core imports no plugin
+    if name == "DictStore":
+        warnings.warn(
+            "DictStore is zarr-python 2's old name of MemoryStore; use zarr_core.MemoryStore",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return MemoryStore
+    if name in PLUGIN_STORES:
+        return plugin_store_class(name)
+    if name in _NUMCODECS_NAMES:
+        import numcodecs
+
+        return getattr(numcodecs, name)
+    raise AttributeError(f"module 'zarr_core' has no attribute {name!r}")

@@ -1,8 +1,8 @@
 """First-party plugins: which distribution provides which scheme, suffix, codec or transformer.
 
 Used only to tell a user what to ``pip install`` when nothing installed provides a name.
-``tests/test_known_plugins.py`` checks this table against the ``[tool.zarr-core]`` tables of
-``plugins/*/pyproject.toml``; entries for plugins not yet in the repository are planned ones.
+``tests/test_known_plugins.py`` checks this table against what each plugin module under
+``plugins/`` declares; entries for plugins not yet in the repository are planned ones.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ KNOWN_CODECS: dict[str, str] = {
 KNOWN_STORAGE_TRANSFORMERS: dict[str, str] = {
     "sharding": "zarr-core-sharding",
 }
+
+# Distributions above that are designed but not in the repository yet; install hints say
+# so instead of naming a command that cannot work (a test checks this against plugins/).
+PLANNED_DISTRIBUTIONS: frozenset[str] = frozenset(
+    ("zarr-core-abs", "zarr-core-cache", "zarr-core-mongodb", "zarr-core-n5", "zarr-core-redis")
+)
 
 KNOWN: dict[str, dict[str, str]] = {
     "scheme": KNOWN_SCHEMES,

@@ -6,6 +6,7 @@ Metadata handling is delegated to :mod:`zarr_core.node` (both formats), chunk I/
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from zarr_core.indexing import (
 )
 from zarr_core.node import NodeMetadata, load_node, write_array_metadata
 from zarr_core.storage.base import Store
+from zarr_core.storage.keys import normalize_path
 from zarr_core.transformers import apply_storage_transformers
 
 __all__ = ["Array"]
@@ -72,29 +74,39 @@ class Array(Node):
         Expect this format; ``None`` detects it.
     allow_pickle
         Allow decoding the ``pickle`` codec (else the ``array.allow_pickle`` config).
+    partial_decompress, zarr_version, meta_array
+        zarr-python 2 arguments (see :mod:`zarr_core.keywords`): no effect, the 2.x
+        name of ``zarr_format``, and NumPy only.
     """
 
     _kind = "array"
 
     def __init__(
         self,
-        store: Store,
-        path: str = "",
+        store: Store | Any,
+        path: str | None = "",
         read_only: bool = False,
-        chunk_store: Store | None = None,
+        chunk_store: Store | Any | None = None,
         synchronizer: Any = None,
         cache_metadata: bool = True,
         cache_attrs: bool = True,
         write_empty_chunks: bool | None = None,
         zarr_format: int | None = None,
         allow_pickle: bool | None = None,
+        partial_decompress: bool | None = None,
+        zarr_version: int | None = None,
+        meta_array: Any = None,
         _node: NodeMetadata | None = None,
     ):
         from zarr_core import config
+        from zarr_core.keywords import as_store, check_meta_array, merge_format
 
+        check_meta_array(meta_array)
+        zarr_format = merge_format(zarr_format, zarr_version)
+        store = as_store(store, read_only)
         self._store = store
-        self._chunk_store = chunk_store
-        self._path = path
+        self._chunk_store = None if chunk_store is None else as_store(chunk_store, read_only)
+        self._path = normalize_path(path)
         self._read_only = bool(read_only) or store.read_only
         self._synchronizer = synchronizer
         self._cache_metadata = cache_metadata
@@ -104,8 +116,8 @@ class Array(Node):
             if write_empty_chunks is None
             else write_empty_chunks
         )
-        self._load(_node or load_node(store, path, zarr_format, expect="array"))
-        self._attrs = Attributes(self, cache=cache_attrs)
+        self._load(_node or load_node(store, self._path, zarr_format, expect="array"))
+        self._attrs = Attributes._of(self, cache=cache_attrs)
 
     # -- metadata -----------------------------------------------------------------------
     def _load(self, node: NodeMetadata) -> None:
@@ -141,6 +153,11 @@ class Array(Node):
     def shape(self) -> tuple[int, ...]:
         self._refresh()
         return tuple(self._meta.shape)
+
+    @shape.setter
+    def shape(self, value: int | tuple[int, ...]) -> None:
+        # z.shape = (n,) resizes, as in zarr-python 2
+        self.resize(value)
 
     @property
     def chunks(self) -> tuple[int, ...]:
@@ -345,12 +362,36 @@ class Array(Node):
         return _Accessor(self, "block")
 
     # -- shape changes ------------------------------------------------------------------
+    def _metadata_lock(self) -> Any:
+        """The synchronizer's lock on this array's metadata document (a no-op without one).
+
+        Shape changes hold it while they read, change and write the shape, so that
+        concurrent appends (threads or processes) each start from the shape the previous
+        one stored.
+        """
+        if self._synchronizer is None:
+            return contextlib.nullcontext()
+        return self._synchronizer[self._node.metadata_keys(self._path)[0]]
+
+    def _reload(self) -> None:
+        # Forced even when metadata is cached: another writer may have resized.
+        self._load(load_node(self._store, self._path, self._meta.zarr_format, expect="array"))
+
     def resize(self, *shape: int | tuple[int, ...]) -> None:
-        """Change the shape; chunks wholly outside the new shape are deleted."""
+        """Change the shape; chunks wholly outside the new shape are deleted.
+
+        The stored metadata is re-read first (under a synchronizer, holding the lock on
+        the metadata key), as zarr-python 2 does.
+        """
         self._check_writable()
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         new_shape = tuple(int(s) for s in shape)
+        with self._metadata_lock():
+            self._reload()
+            self._resize_nosync(new_shape)
+
+    def _resize_nosync(self, new_shape: tuple[int, ...]) -> None:
         if len(new_shape) != self.ndim:
             raise ValueError(f"resize needs {self.ndim} dimensions, got {new_shape}")
         old_grid = self.cdata_shape
@@ -365,22 +406,30 @@ class Array(Node):
             self._chunk_io.delitems(self._chunk_keys(stale))
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
-        """Grow along ``axis`` and write ``data`` into the new region; returns the new shape."""
+        """Grow along ``axis`` and write ``data`` into the new region; returns the new shape.
+
+        The stored shape is re-read first; under a synchronizer the whole append
+        (re-reading, resizing, writing the data) holds the lock on the metadata key, so
+        concurrent appends never overlap.
+        """
+        self._check_writable()
         data = np.asanyarray(data)
-        shape = self.shape
-        if data.ndim != self.ndim or any(
-            d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
-        ):
-            raise ValueError(
-                f"cannot append data of shape {data.shape} to an array of shape {shape} along axis {axis}"
+        with self._metadata_lock():
+            self._reload()
+            shape = self.shape
+            if data.ndim != self.ndim or any(
+                d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
+            ):
+                raise ValueError(
+                    f"cannot append data of shape {data.shape} to an array of shape {shape} along axis {axis}"
+                )
+            new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
+            self._resize_nosync(new_shape)
+            region = tuple(
+                slice(shape[axis], new_shape[axis]) if i == axis else slice(None)
+                for i in range(self.ndim)
             )
-        new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
-        self.resize(new_shape)
-        region = tuple(
-            slice(shape[axis], new_shape[axis]) if i == axis else slice(None)
-            for i in range(self.ndim)
-        )
-        self[region] = data
+            self[region] = data
         return new_shape
 
     # -- derived views ------------------------------------------------------------------
@@ -405,23 +454,21 @@ class Array(Node):
 
     # -- information --------------------------------------------------------------------
     def digest(self, hashname: str = "sha1") -> bytes:
-        """Hash of the metadata, attributes and every stored chunk, in key order.
+        """Hash of every chunk (in chunk-grid order, a missing one as no bytes), then of
+        the metadata documents (format 2: ``.zarray`` then ``.zattrs``).
 
-        Chunk keys are hashed relative to the array, so equal arrays at different paths
-        or in different stores have equal digests.
+        The value zarr-python 2 gives for the same stored array; equal arrays at
+        different paths or in different stores have equal digests.
         """
         h = hashlib.new(hashname)
-        keys = sorted(self._stored_chunk_keys())
+        keys = self._chunk_keys(list(np.ndindex(*self.cdata_shape)))
         chunks = self._chunk_io.getitems(keys)
-        start = len(self._path) + 1 if self._path else 0
         for key in keys:
-            h.update(key[start:].encode())
-            h.update(bytes(chunks[key]))
+            h.update(bytes(chunks.get(key, b"")))
         metadata_keys = self._node.metadata_keys(self._path)
         docs = self._store.getitems(metadata_keys)
         for key in metadata_keys:
-            if key in docs:
-                h.update(bytes(docs[key]))
+            h.update(bytes(docs.get(key, b"")))
         return h.digest()
 
     def hexdigest(self, hashname: str = "sha1") -> str:
@@ -444,6 +491,9 @@ class Array(Node):
                 items.append(("Filters", ", ".join(repr(f) for f in self.filters)))
         else:
             items.append(("Codecs", ", ".join(c["name"] for c in self.codecs)))
+        if self._synchronizer is not None:
+            sync = type(self._synchronizer)
+            items.append(("Synchronizer type", f"{sync.__module__}.{sync.__name__}"))
         items.append(("Store type", f"{type(self._store).__module__}.{type(self._store).__name__}"))
         if self._chunk_store is not None:
             items.append(("Chunk store type", type(self._chunk_store).__name__))

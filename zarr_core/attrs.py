@@ -22,36 +22,84 @@ __all__ = ["Attributes", "AttributeValueError"]
 
 
 class Attributes(MutableMapping[str, Any]):
-    """The attributes of a node (``node.attrs``).
+    """User attributes (``node.attrs``), or the attributes document at ``key`` of a store.
+
+    Nodes make theirs with :meth:`_of`; the constructor takes zarr-python 2's arguments.
 
     Parameters
     ----------
-    node
-        The array or group; its ``store``, ``path``, ``zarr_format`` and ``read_only``
-        are consulted on every access, so they track the node.
+    store
+        The store (any mutable mapping) holding the document.
+    key
+        Its key: a ``.zattrs`` document (format 2) or a ``zarr.json`` document (format 3,
+        whose ``attributes`` member is read and updated).
+    read_only
+        Refuse writes.
     cache
         Keep the attributes in memory after the first read. Without caching every access
         re-reads the document (seeing changes made by other processes).
+    synchronizer
+        Object with ``__getitem__(key) -> lock``, held around each update.
     """
 
-    def __init__(self, node: Any, cache: bool = True):
-        self._node = node
+    def __init__(
+        self,
+        store: Any,
+        key: str = ".zattrs",
+        read_only: bool = False,
+        cache: bool = True,
+        synchronizer: Any = None,
+    ):
+        self._store = store
+        self._key = key
+        self._read_only = read_only
+        self._synchronizer = synchronizer
         self._cache = cache
         self._cached: dict | None = None
+        self._node: Any = None
+
+    @classmethod
+    def _of(cls, node: Any, cache: bool = True) -> Attributes:
+        """The attributes of an array or group; its ``store``, ``path``, ``zarr_format``,
+        ``read_only`` and synchronizer are consulted on every access, so they track it."""
+        attrs = cls(node.store, cache=cache)
+        attrs._node = node
+        return attrs
 
     @property
     def key(self) -> str:
         """The store key holding the attributes."""
+        if self._node is None:
+            return self._key
         name = ".zattrs" if self._node.zarr_format == 2 else "zarr.json"
         return join_path(self._node.path, name)
 
     @property
+    def store(self) -> Any:
+        return self._store if self._node is None else self._node.store
+
+    @property
     def read_only(self) -> bool:
-        return self._node.read_only
+        return self._read_only if self._node is None else self._node.read_only
+
+    @property
+    def cache(self) -> bool:
+        """Whether the attributes are kept in memory between accesses."""
+        return self._cache
+
+    @property
+    def synchronizer(self) -> Any:
+        if self._node is None:
+            return self._synchronizer
+        return getattr(self._node, "_synchronizer", None)
+
+    @property
+    def _zarr_format(self) -> int:
+        return 3 if self.key.rsplit("/", 1)[-1] == "zarr.json" else 2
 
     def _read_document(self) -> dict:
         try:
-            data = self._node.store[self.key]
+            data = self.store[self.key]
         except KeyError:
             return {}
         return load_document(data, self.key)
@@ -60,7 +108,7 @@ class Attributes(MutableMapping[str, Any]):
         """The attributes as a plain dict (a copy)."""
         if self._cached is None or not self._cache:
             doc = self._read_document()
-            attrs = doc if self._node.zarr_format == 2 else doc.get("attributes", {})
+            attrs = doc if self._zarr_format == 2 else doc.get("attributes", {})
             self._cached = attrs
         return dict(self._cached)
 
@@ -70,27 +118,28 @@ class Attributes(MutableMapping[str, Any]):
 
     def _write(self, attrs: dict) -> None:
         if self.read_only:
-            raise ReadOnlyError(f"attributes of {self._node.name!r}", self.key)
+            owner = self.key if self._node is None else self._node.name
+            raise ReadOnlyError(f"attributes of {owner!r}", self.key)
         _check_serializable(attrs, self.key)
         # Written as zarr-python does (NumPy scalars and arrays become JSON numbers and
         # lists): .zattrs with sorted keys, zarr.json in its own member order.
-        if self._node.zarr_format == 2:
+        if self._zarr_format == 2:
             data = dump_document(attrs, indent=4, sort_keys=True, key=self.key)
         else:
             doc = self._read_document()
             doc["attributes"] = attrs
             data = dump_document(doc, indent=2, sort_keys=False, key=self.key)
-        self._node.store[self.key] = data
+        self.store[self.key] = data
         if self._cache:
             # cache what a reader gets back (lists for tuples and arrays, Python numbers
             # for NumPy scalars), not the objects that were passed in
             doc = load_document(data, self.key)
-            self._cached = doc if self._node.zarr_format == 2 else doc["attributes"]
+            self._cached = doc if self._zarr_format == 2 else doc["attributes"]
         else:
             self._cached = None
 
     def _update(self, mutate) -> None:
-        synchronizer = getattr(self._node, "_synchronizer", None)
+        synchronizer = self.synchronizer
         if synchronizer is None:
             attrs = self.asdict() if self._cache else self._fresh()
             mutate(attrs)

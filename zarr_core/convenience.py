@@ -243,6 +243,8 @@ def load(
     *,
     zarr_format: int | None = None,
     storage_options: dict | None = None,
+    zarr_version: int | None = None,
+    meta_array: Any = None,
 ) -> np.ndarray | LazyLoader:
     """Load an array into memory, or a group as a :class:`LazyLoader` of its arrays.
 
@@ -252,8 +254,10 @@ def load(
         Anything ``store=`` accepts.
     path
         The node to load.
-    zarr_format
-        Expect this format (default: whichever is there).
+    zarr_format, zarr_version
+        Expect this format (default: whichever is there); ``zarr_version`` is the 2.x name.
+    meta_array
+        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
 
     Raises
     ------
@@ -261,8 +265,11 @@ def load(
         If nothing is stored at ``path``.
     """
     from zarr_core.hierarchy import open as open_node
+    from zarr_core.keywords import check_meta_array, merge_format
     from zarr_core.storage.resolve import resolve
 
+    check_meta_array(meta_array)
+    zarr_format = merge_format(zarr_format, zarr_version)
     resolved = resolve(store, mode="r", storage_options=storage_options)
     node = open_node(
         resolved.store,

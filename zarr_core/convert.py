@@ -12,6 +12,7 @@ chain for) is decoded and re-encoded with the target format's default codecs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,7 +357,7 @@ def convert(
     >>> x.zarr_format, x[:].tolist(), x.attrs["units"]
     (3, [0, 1, 2, 3, 4, 5], 'm')
     """
-    from zarr_core.convenience import _Log
+    from zarr_core.convenience import _opens_store
     from zarr_core.storage.resolve import resolve
 
     if zarr_format not in (2, 3):
@@ -367,19 +368,54 @@ def convert(
         )
     if chunk_key_encoding is not None and zarr_format == 2:
         raise ValueError("chunk_key_encoding applies to conversions to format 3")
-    resolved = resolve(
-        source, mode="r" if dest is not None else "a", storage_options=storage_options
-    )
+    # Stores opened here from a path or URL are closed before returning, so that an
+    # archive destination ("x.zip") is complete when convert() returns.
+    with ExitStack() as opened:
+        resolved = resolve(
+            source, mode="r" if dest is not None else "a", storage_options=storage_options
+        )
+        if _opens_store(source):
+            opened.callback(resolved.store.close)
+        target = None
+        if dest is not None:
+            target = resolve(dest, mode="a", storage_options=storage_options)
+            if _opens_store(dest):
+                opened.callback(target.store.close)
+        return _convert(
+            resolved,
+            target,
+            path,
+            dest_path,
+            zarr_format,
+            chunk_key_encoding,
+            consolidated,
+            overwrite,
+            log,
+        )
+
+
+def _convert(
+    resolved: Any,
+    target: Any,
+    path: str | None,
+    dest_path: str | None,
+    zarr_format: int,
+    chunk_key_encoding: str | None,
+    consolidated: bool | None,
+    overwrite: bool,
+    log: Any,
+) -> ConversionReport:
+    from zarr_core.convenience import _Log
+
     source_store = resolved.store
     source_path = join_path(resolved.path, normalize_path(path))
     found = load_node(source_store, source_path)
     if found.zarr_format == zarr_format:
         raise ValueError(f"{source_path or '/'!r} is already in Zarr format {zarr_format}")
-    if dest is None:
+    if target is None:
         target_store = source_store
         target_path = source_path if dest_path is None else normalize_path(dest_path)
     else:
-        target = resolve(dest, mode="a", storage_options=storage_options)
         target_store = target.store
         target_path = join_path(target.path, normalize_path(dest_path))
     if not (target_store is source_store and target_path == source_path):

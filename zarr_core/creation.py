@@ -14,7 +14,7 @@ import numpy as np
 
 from zarr_core import config
 from zarr_core.array import Array
-from zarr_core.errors import ArrayNotFoundError, ContainsGroupError
+from zarr_core.keywords import check_meta_array, compressor_argument, merge_format
 from zarr_core.metadata import ArrayMetadataV2, ArrayMetadataV3, ChunkKeyEncoding
 from zarr_core.metadata.dtypes import v3_from_numpy
 from zarr_core.metadata.fill_value import default_fill_value, normalize_fill_value
@@ -23,8 +23,10 @@ from zarr_core.node import (
     clear_or_check,
     load_node,
     node_kind,
+    not_found_error,
     require_parent_groups,
     write_array_metadata,
+    wrong_kind_error,
 )
 from zarr_core.storage.keys import join_path, normalize_path
 from zarr_core.storage.memory import MemoryStore
@@ -43,6 +45,7 @@ __all__ = [
     "ones_like",
     "full_like",
     "open_array",
+    "open_like",
     "init_array",
     "normalize_chunks",
     "guess_chunks",
@@ -101,9 +104,7 @@ def normalize_chunks(chunks: Any, shape: tuple[int, ...], typesize: int) -> tupl
 
 
 def _format(zarr_format: int | None, zarr_version: int | None, pinned: int | None) -> int:
-    if zarr_format is not None and zarr_version is not None and zarr_format != zarr_version:
-        raise ValueError(f"zarr_format={zarr_format} and zarr_version={zarr_version} disagree")
-    fmt = zarr_format or zarr_version or pinned or config.get("default_zarr_format")
+    fmt = merge_format(zarr_format, zarr_version) or pinned or config.get("default_zarr_format")
     if fmt not in (2, 3):
         raise ValueError(f"zarr_format must be 2 or 3, got {fmt!r}")
     return int(fmt)
@@ -159,6 +160,10 @@ def _v2_metadata(
     ):
         # numcodecs writes checksum: false, which tensorstore refuses; false is the default.
         compressor = {k: v for k, v in compressor.items() if k != "checksum"}
+    if compressor is not None and compressor.get("id") == "blosc" and "typesize" in compressor:
+        # numcodecs 0.16.0 writes typesize, which zarr-python 2 and tensorstore refuse;
+        # later numcodecs ignore it (blosc takes the item size from the dtype)
+        compressor = {k: v for k, v in compressor.items() if k != "typesize"}
     return ArrayMetadataV2(
         shape=shape,
         chunks=chunks,
@@ -321,6 +326,10 @@ def create(
     codecs: Any = None,
     attributes: dict | None = None,
     allow_pickle: bool | None = None,
+    compression: Any = None,
+    compression_opts: Any = None,
+    partial_decompress: bool | None = None,
+    meta_array: Any = None,
 ) -> Array:
     """Create an array.
 
@@ -335,9 +344,12 @@ def create(
         NumPy dtype (default ``float64``); ``str``, ``bytes`` and ``"array:<type>"`` make
         variable-length object arrays.
     compressor
-        A numcodecs codec or ``None``; ``"default"`` picks Blosc-LZ4 (format 2, as
-        zarr-python 2) or Zstd (format 3, as zarr-python 3); settable through the
-        ``array.default_compressor`` config.
+        A numcodecs codec or ``None`` (also spelled ``"none"`` or ``[]``); ``"default"``
+        picks Blosc-LZ4 (format 2, as zarr-python 2) or Zstd (format 3, as zarr-python
+        3); settable through the ``array.default_compressor`` config.
+    compression, compression_opts
+        h5py spelling of ``compressor``: a numcodecs codec id (``"zlib"``, ``"gzip"``,
+        ``"none"``...) and its argument (a level, a tuple or a dict of options).
     fill_value
         Value of elements never written (default 0, meaning zeros of the dtype: ``""``
         for strings, ``b""`` for bytes; no fill value for format 2 object arrays).
@@ -370,11 +382,16 @@ def create(
         Format 3 only: shard shape (a multiple of ``chunks``); needs zarr-core-sharding.
     allow_pickle
         Allow decoding the ``pickle`` object codec.
+    partial_decompress, meta_array
+        Accepted as zarr-python 2 does; see :mod:`zarr_core.keywords` (``meta_array``
+        must be a NumPy array: reads return NumPy arrays).
 
     Returns
     -------
     Array
     """
+    check_meta_array(meta_array)
+    compressor = compressor_argument(compressor, compression, compression_opts)
     target, full_path, fmt, _ = _prepare_target(
         store, path, "a", storage_options, zarr_format, zarr_version
     )
@@ -438,8 +455,10 @@ def create(
     node.pipeline(allow_pickle=allow_pickle)
     apply_storage_transformers(meta, MemoryStore(), full_path)
     clear_or_check(target, chunk_store_obj, full_path, overwrite)
-    require_parent_groups(target, full_path, fmt)
-    write_array_metadata(target, full_path, node, attributes=dict(attributes or {}))
+    require_parent_groups(target, full_path, fmt, overwrite=overwrite, chunk_store=chunk_store_obj)
+    write_array_metadata(
+        target, full_path, node, attributes=dict(attributes or {}), exclusive=not overwrite
+    )
     return Array(
         target,
         full_path,
@@ -459,21 +478,31 @@ def init_array(store: Any, shape: Any, path: str | None = None, **kwargs: Any) -
     create(shape, store=store, path=path, **kwargs)
 
 
+def _fixed_fill(function: str, kwargs: dict[str, Any], fill_value: Any) -> dict[str, Any]:
+    # zarr-python 2 raises TypeError for a fill_value these functions fix themselves;
+    # ignoring it silently would store other values than the caller asked for.
+    if "fill_value" in kwargs:
+        raise TypeError(
+            f"{function}() got an unexpected keyword argument 'fill_value' (its fill value "
+            f"is {fill_value!r}); use zarr_core.full(shape, fill_value=...) for another one"
+        )
+    return {**kwargs, "fill_value": fill_value}
+
+
 def empty(shape: Any, **kwargs: Any) -> Array:
-    """Create an array whose elements are the fill value until written."""
-    return create(shape, **kwargs)
+    """Create an array with no fill value (format 2: ``null``, as in zarr-python 2; format
+    3, which requires one, stores zero): unwritten elements are undefined."""
+    return create(shape, **_fixed_fill("empty", kwargs, None))
 
 
 def zeros(shape: Any, **kwargs: Any) -> Array:
     """Create an array of zeros."""
-    kwargs["fill_value"] = 0
-    return create(shape, **kwargs)
+    return create(shape, **_fixed_fill("zeros", kwargs, 0))
 
 
 def ones(shape: Any, **kwargs: Any) -> Array:
     """Create an array of ones."""
-    kwargs["fill_value"] = 1
-    return create(shape, **kwargs)
+    return create(shape, **_fixed_fill("ones", kwargs, 1))
 
 
 def full(shape: Any, fill_value: Any, **kwargs: Any) -> Array:
@@ -498,17 +527,26 @@ def _like(data: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _like_fixed(data: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``_like`` for the functions that fix the fill value (it is not taken from ``data``)."""
+    given = "fill_value" in kwargs
+    kwargs = _like(data, kwargs)
+    if not given:
+        kwargs.pop("fill_value", None)
+    return kwargs
+
+
 def empty_like(data: Any, **kwargs: Any) -> Array:
     """An empty array shaped like ``data`` (an array-like or Array)."""
-    return empty(**_like(data, kwargs))
+    return empty(**_like_fixed(data, kwargs))
 
 
 def zeros_like(data: Any, **kwargs: Any) -> Array:
-    return zeros(**_like(data, kwargs))
+    return zeros(**_like_fixed(data, kwargs))
 
 
 def ones_like(data: Any, **kwargs: Any) -> Array:
-    return ones(**_like(data, kwargs))
+    return ones(**_like_fixed(data, kwargs))
 
 
 def full_like(data: Any, **kwargs: Any) -> Array:
@@ -530,8 +568,11 @@ def array(data: Any, **kwargs: Any) -> Array:
     chunks = getattr(data, "chunks", None)
     if isinstance(chunks, tuple) and all(isinstance(c, int) for c in chunks):
         kwargs.setdefault("chunks", chunks)  # keep the chunking of a zarr or dask source
+    # read_only applies to the returned array: the data is written first, as in 2.x
+    read_only = kwargs.pop("read_only", False)
     z = create(shape=data.shape, **kwargs)
     z[...] = data
+    z.read_only = read_only
     return z
 
 
@@ -549,6 +590,8 @@ def open_array(
     cache_attrs: bool = True,
     write_empty_chunks: bool | None = None,
     allow_pickle: bool | None = None,
+    partial_decompress: bool | None = None,
+    meta_array: Any = None,
     **kwargs: Any,
 ) -> Array:
     """Open an array, creating it as the mode allows.
@@ -556,8 +599,10 @@ def open_array(
     Modes: ``r`` read-only, must exist; ``r+`` read/write, must exist; ``a`` read/write,
     created if missing; ``w`` created, replacing anything there; ``w-`` (or ``x``)
     created, error if anything exists. Creation arguments (``shape``, ``chunks``,
-    ``dtype``, ...) are passed to :func:`create`.
+    ``dtype``, ...) are passed to :func:`create`. ``partial_decompress`` and
+    ``meta_array`` are accepted as in zarr-python 2 (see :mod:`zarr_core.keywords`).
     """
+    check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(
         store, path, mode, storage_options, zarr_format, zarr_version
     )
@@ -573,21 +618,17 @@ def open_array(
     )
     if mode in ("r", "r+", "a"):
         kind, found_format = node_kind(target, full_path)
-        if kind == "group":
-            raise ContainsGroupError(full_path)
+        if kind == "group" and (explicit is None or found_format == explicit):
+            raise wrong_kind_error("group", full_path, target)
         if kind == "array" and (explicit is None or found_format == explicit):
             node = load_node(target, full_path, found_format, expect="array")
             return Array(target, full_path, read_only=mode == "r", _node=node, **common)
-        if mode in ("r", "r+"):
-            raise ArrayNotFoundError(full_path)
+        if mode in ("r", "r+") or (mode == "a" and shape is None):
+            raise not_found_error("array", full_path, target, explicit)
     elif mode not in ("w", "w-", "x"):
         raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
     if shape is None:
-        raise (
-            ArrayNotFoundError(full_path)
-            if mode == "a"
-            else ValueError("shape is required to create an array")
-        )
+        raise ValueError("shape is required to create an array")
     return create(
         shape,
         store=target,
@@ -602,3 +643,10 @@ def open_array(
         allow_pickle=allow_pickle,
         **kwargs,
     )
+
+
+def open_like(data: Any, path: Any, **kwargs: Any) -> Array:
+    """Open (per ``mode``, default ``"a"``) an array at ``path`` (a store, path or URL)
+    shaped like ``data``: its shape, dtype and chunks, and for an :class:`Array` its
+    compressor, filters, order, fill value and format, unless given in ``kwargs``."""
+    return open_array(path, **_like(data, kwargs))

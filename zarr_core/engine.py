@@ -9,12 +9,13 @@ write covers partially are read first; a full-chunk write never reads.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
-from zarr_core.errors import ShapeMismatchError
+from zarr_core.errors import MetadataError, ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
 from zarr_core.pools import parallel_map
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from zarr_core.array import Array
     from zarr_core.indexing import Indexer
 
-__all__ = ["read", "write", "empty_chunk", "chunk_is_fill"]
+__all__ = ["read", "write", "empty_chunk", "chunk_is_fill", "check_chunk_fits"]
 
 
 def _fill(buffer: np.ndarray, array: Array, fields: Any = None) -> np.ndarray:
@@ -78,6 +79,55 @@ def _equal(values: np.ndarray, fill: np.ndarray) -> np.ndarray:
     return equal
 
 
+# Chunks up to this size are never checked against the memory available (the check
+# costs system calls, and any machine that runs this holds a chunk of 1 GiB).
+_ALWAYS_FITS = 2**30
+
+
+def _memory_limit() -> int | None:
+    """Bytes this process can ever allocate: physical memory, or less under RLIMIT_AS;
+    None where the system does not say (not POSIX)."""
+    try:
+        import resource
+
+        limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return limit if soft == resource.RLIM_INFINITY else min(limit, soft)
+
+
+def check_chunk_fits(array: Array) -> None:
+    """Refuse, before allocating, a whole chunk this process can never hold.
+
+    Reads of chunks that are not stored never need one (the fill value goes straight
+    into the output); reading a stored chunk and writing one do, as every codec but
+    sharding decodes and encodes whole chunks. A legal but oversized chunk shape (say
+    ``chunks=[2**40]`` on ``shape=[100]``) then gives an error saying so, where NumPy
+    would raise a bare ``MemoryError``.
+
+    Raises
+    ------
+    MetadataError
+        Naming the chunk-shape field of the array's metadata.
+    """
+    nbytes = array._pipeline.spec.nbytes
+    if nbytes <= _ALWAYS_FITS:
+        return
+    limit = _memory_limit()
+    if limit is not None and nbytes > limit:
+        field = "chunks" if array.zarr_format == 2 else "chunk_grid"
+        raise MetadataError(
+            f"a chunk of shape {array.chunks} takes {nbytes / 2**30:.1f} GiB in memory, more "
+            f"than this process can allocate ({limit / 2**30:.1f} GiB); reading a stored "
+            f"chunk or writing "
+            f"one needs it whole. Store the data with smaller chunks (at most the array's "
+            f"shape {array.shape})",
+            key=array._node.metadata_keys(array._path)[0],
+            field=field,
+        )
+
+
 def _keys(array: Array, projections: list) -> list[str]:
     return array._chunk_keys([p.chunk_coords for p in projections])
 
@@ -107,7 +157,8 @@ def read(
     dtype = check_fields(fields, array.dtype)
     # Every output element belongs to exactly one projection, so only the regions of
     # missing chunks need the fill value: no pass over the whole buffer.
-    buffer = np.empty(indexer.out_shape, dtype=dtype)
+    # In the array's order, as zarr-python 2 returns it (order "F" gives F-ordered output).
+    buffer = np.empty(indexer.out_shape, dtype=dtype, order=array.order)
     if projections and (codec := _partial_codec(array)) is not None:
         # The codec fetches and decodes only what the selection needs (sharding: an
         # index and byte ranges) and writes it straight into the buffer.
@@ -122,7 +173,9 @@ def read(
         _read_chunks(
             array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields
         )
-    result = buffer.reshape(indexer.shape)
+    # Dropping axes keeps the layout; a subarray field (``("bar", "f4", (3, 2))``) adds
+    # its own axes after the selection's, as NumPy does.
+    result = buffer.reshape(indexer.shape + dtype.shape, order="A")
     if out is None:
         return result
     if out.shape != result.shape:
@@ -162,6 +215,8 @@ def _read_chunks(
         # megabytes of payload; small chunks below take the batched path instead.
         def one(i: int) -> None:
             data = store.getitems([keys[i]]).get(keys[i])
+            if data is not None:
+                check_chunk_fits(array)
             place(i, None if data is None else pipeline.decode(data, keys[i]))
 
         parallel_map(one, range(len(keys)), True)
@@ -174,6 +229,7 @@ def _read_chunks(
         if key not in stored:
             place(i, None)
     if present:
+        check_chunk_fits(array)
         decoded = pipeline.decode_batch(
             [stored[keys[i]] for i in present], [keys[i] for i in present]
         )
@@ -185,15 +241,17 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches."""
     array._check_writable()
     dtype = check_fields(fields, array.dtype)
+    # A subarray field takes values with its axes after the selection's.
+    extra = dtype.shape
     if dtype.kind != "O":
         # converting first makes a tuple one structured element, not a row of values
-        value = np.asarray(value, dtype=dtype)
+        value = np.asarray(value, dtype=dtype.base)
     try:
         if dtype.kind == "O":
             value = _object_array(value, indexer.shape)
-        value = np.broadcast_to(value, indexer.shape).reshape(indexer.out_shape)
+        value = np.broadcast_to(value, indexer.shape + extra).reshape(indexer.out_shape + extra)
     except ValueError:
-        raise ShapeMismatchError(_shape_of(value), tuple(indexer.shape)) from None
+        raise ShapeMismatchError(_shape_of(value), tuple(indexer.shape) + extra) from None
     projections = list(indexer)
     if not projections:
         return
@@ -235,6 +293,8 @@ def _update_chunks(
         _store_encoded(array, dict(zip(partial_keys, encoded)))
         rest = sorted(set(range(len(projections))) - set(partial))
         projections, keys, partial = [projections[i] for i in rest], [keys[i] for i in rest], []
+    if projections:
+        check_chunk_fits(array)  # every chunk below is built and encoded whole
     existing: dict[int, np.ndarray] = {}
     if partial:
         partial_keys = [keys[i] for i in partial]

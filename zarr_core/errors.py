@@ -9,6 +9,7 @@ plugins) so that code written against zarr-python 2.x keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "install_hint",
     "ZarrCoreError",
     "ReadOnlyError",
     "InvalidKeyError",
@@ -21,6 +22,7 @@ __all__ = [
     "MetadataError",
     "UnknownExtensionError",
     "BadCompressorError",
+    "MetaArrayError",
     "CodecError",
     "CorruptChunkError",
     "UnsafeDecodeError",
@@ -38,7 +40,30 @@ __all__ = [
     "StoreTimeoutError",
     "StoreAuthenticationError",
     "InvalidStoreError",
+    "FilesystemUnavailableError",
 ]
+
+
+def install_hint(distribution: str) -> str:
+    """How to get a first-party plugin distribution, as a message tail (``"; ..."``).
+
+    The plugins are not on a package index yet: the source-tree route is named too (with
+    this checkout's path when zarr-core runs from one). A planned plugin that does not
+    exist yet is said to be planned rather than given a command that cannot work.
+    """
+    from pathlib import Path
+
+    from zarr_core._known_plugins import PLANNED_DISTRIBUTIONS
+
+    if distribution in PLANNED_DISTRIBUTIONS:
+        return (
+            f"; it belongs to the plugin {distribution}, which is planned but not written "
+            "yet (see the README's list of backends)"
+        )
+    name = distribution.removeprefix("zarr-core-")
+    checkout = Path(__file__).resolve().parents[1] / "plugins" / name
+    source = str(checkout) if checkout.is_dir() else f"<zarr-core source checkout>/plugins/{name}"
+    return f"; install it with: pip install {distribution} (or, from source: pip install {source})"
 
 
 class ZarrCoreError(Exception):
@@ -64,16 +89,41 @@ class InvalidKeyError(ZarrCoreError, ValueError):
 
 
 class _NodeError(ZarrCoreError):
-    kind = "node"
-    verb = "exists"
+    """A node was (or was not) where an operation expected.
 
-    def __init__(self, path: str = ""):
+    ``store`` is named in the message (its ``repr`` names the file, directory or URL);
+    ``hint`` says what to do instead; ``prefix`` replaces the class's own wording.
+    """
+
+    def __init__(
+        self,
+        path: str = "",
+        store: object = None,
+        hint: str | None = None,
+        prefix: str | None = None,
+    ):
         self.path = path
+        self.store = store
         shown = path if path else "/ (root)"
-        super().__init__(f"{self.message_prefix()} at path {shown!r}")
+        where = f" in {store!r}" if store is not None else ""
+        tail = f"; {hint}" if hint else ""
+        super().__init__(f"{prefix or self.message_prefix()} at path {shown!r}{where}{tail}")
 
     def message_prefix(self) -> str:
-        return f"{self.kind} {self.verb}"
+        raise NotImplementedError
+
+    def __reduce__(self) -> tuple:
+        # rebuilt from the message, not the store (which may not pickle): errors cross
+        # process boundaries (multiprocessing, dask workers)
+        return (_restore_node_error, (type(self), self.args[0], self.path))
+
+
+def _restore_node_error(cls: type[_NodeError], message: str, path: str) -> _NodeError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.path = path
+    error.store = None
+    return error
 
 
 class ContainsArrayError(_NodeError, ValueError):
@@ -90,7 +140,9 @@ class ContainsGroupError(_NodeError, ValueError):
         return "a group already exists"
 
 
-class ArrayNotFoundError(_NodeError, KeyError):
+# The not-found errors are ValueErrors, as in zarr-python 2.x (``except ValueError``
+# keeps working), and KeyErrors, as a missing member of a mapping is.
+class ArrayNotFoundError(_NodeError, KeyError, ValueError):
     """No array exists at the requested path."""
 
     def message_prefix(self) -> str:
@@ -99,7 +151,7 @@ class ArrayNotFoundError(_NodeError, KeyError):
     __str__ = Exception.__str__
 
 
-class GroupNotFoundError(_NodeError, KeyError):
+class GroupNotFoundError(_NodeError, KeyError, ValueError):
     """No group exists at the requested path."""
 
     def message_prefix(self) -> str:
@@ -108,7 +160,7 @@ class GroupNotFoundError(_NodeError, KeyError):
     __str__ = Exception.__str__
 
 
-class PathNotFoundError(_NodeError, KeyError):
+class PathNotFoundError(_NodeError, KeyError, ValueError):
     """Nothing (neither array nor group) exists at the requested path."""
 
     def message_prefix(self) -> str:
@@ -148,21 +200,31 @@ class UnknownExtensionError(MetadataError):
         self.kind = kind
         self.name = name
         self.distribution = distribution
-        hint = (
-            f"; it is provided by the plugin {distribution!r}: pip install {distribution}"
-            if distribution
-            else ""
-        )
+        hint = install_hint(distribution) if distribution else ""
         super().__init__(f"unknown {kind} {name!r} (must be understood){hint}", key=key)
 
 
 class BadCompressorError(ZarrCoreError, ValueError):
     """The ``compressor`` argument is not a codec."""
 
-    def __init__(self, compressor: object):
+    def __init__(self, compressor: object, reason: str | None = None):
         self.compressor = compressor
         super().__init__(
-            f"bad compressor {compressor!r}: expected a numcodecs codec object or None"
+            f"bad compressor {compressor!r}: "
+            + (reason or "expected a numcodecs codec object, None or 'none'")
+        )
+
+
+class MetaArrayError(ZarrCoreError, TypeError):
+    """``meta_array=`` named an array type other than NumPy's (zarr-core returns NumPy)."""
+
+    def __init__(self, meta_array: object):
+        self.meta_array = meta_array
+        kind = type(meta_array)
+        super().__init__(
+            f"meta_array of type {kind.__module__}.{kind.__qualname__} is not supported: "
+            "zarr-core reads into NumPy arrays only; pass meta_array=None (or a NumPy array) "
+            "and convert the result yourself (e.g. cupy.asarray(z[...]))"
         )
 
 
@@ -210,7 +272,7 @@ class PluginNotFoundError(PluginError, ValueError):
         self.distribution = distribution
         self.installed = tuple(installed)
         if distribution:
-            hint = f"; install it with: pip install {distribution}"
+            hint = install_hint(distribution)
         else:
             hint = "; no known zarr-core plugin provides it"
         listing = ", ".join(self.installed) if self.installed else "(none)"
@@ -224,12 +286,14 @@ class PluginNotFoundError(PluginError, ValueError):
 class PluginLoadError(PluginError, ImportError):
     """A plugin (or the object it points to) failed to import."""
 
-    def __init__(self, distribution: str, target: str, cause: BaseException):
+    def __init__(
+        self, distribution: str, target: str, cause: BaseException, hint: str | None = None
+    ):
         self.distribution = distribution
         self.target = target
         super().__init__(
             f"the plugin distribution {distribution!r} failed to load {target!r}: "
-            f"{type(cause).__name__}: {cause}"
+            f"{type(cause).__name__}: {cause}" + (f"; {hint}" if hint else "")
         )
 
 
@@ -311,6 +375,14 @@ class StoreBackendError(ZarrCoreError, OSError):
 
 class InvalidStoreError(ZarrCoreError, TypeError):
     """An object given as ``store=`` is neither a path, URL, Store nor a mapping."""
+
+
+class FilesystemUnavailableError(ZarrCoreError, ImportError):
+    """The fsspec file system a URL needs is not installed (``s3fs``, ``gcsfs``, ...)."""
+
+    def __init__(self, url: str, cause: BaseException):
+        self.url = url
+        super().__init__(f"cannot open {url!r}: {cause}")
 
 
 class StoreConnectionError(StoreBackendError, ConnectionError):

@@ -13,12 +13,14 @@ from zarr_core.array import Array, InfoReport
 from zarr_core.attrs import Attributes
 from zarr_core.base_node import Node
 from zarr_core.errors import ContainsArrayError, ContainsGroupError
+from zarr_core.keywords import as_store, check_meta_array, merge_format
 from zarr_core.node import (
     ZARR_JSON,
     ZARRAY,
     ZGROUP,
     NodeMetadata,
     check_no_node,
+    clear_or_check,
     load_node,
     require_parent_groups,
     write_group_metadata,
@@ -48,30 +50,37 @@ class Group(Node):
         Keep attributes in memory (see :class:`~zarr_core.attrs.Attributes`).
     synchronizer
         Passed to arrays reached through this group and used for attribute updates.
-    zarr_format
-        Expect this format; ``None`` detects it.
+    zarr_format, zarr_version
+        Expect this format; ``None`` detects it (``zarr_version`` is the 2.x name).
+    meta_array
+        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
     """
 
     _kind = "group"
 
     def __init__(
         self,
-        store: Store,
-        path: str = "",
+        store: Store | Any,
+        path: str | None = "",
         read_only: bool = False,
-        chunk_store: Store | None = None,
+        chunk_store: Store | Any | None = None,
         cache_attrs: bool = True,
         synchronizer: Any = None,
         zarr_format: int | None = None,
+        zarr_version: int | None = None,
+        meta_array: Any = None,
         _node: NodeMetadata | None = None,
     ):
+        check_meta_array(meta_array)
+        zarr_format = merge_format(zarr_format, zarr_version)
+        store = as_store(store, read_only)
         self._store = store
         self._path = normalize_path(path)
         self._read_only = bool(read_only) or store.read_only
-        self._chunk_store = chunk_store
+        self._chunk_store = None if chunk_store is None else as_store(chunk_store, read_only)
         self._synchronizer = synchronizer
         self._node = _node or load_node(store, self._path, zarr_format, expect="group")
-        self._attrs = Attributes(self, cache=cache_attrs)
+        self._attrs = Attributes._of(self, cache=cache_attrs)
 
     @property
     def synchronizer(self) -> Any:
@@ -79,6 +88,9 @@ class Group(Node):
 
     # -- children -----------------------------------------------------------------------
     def _child_path(self, name: str) -> str:
+        # A leading "/" names a path from the root of the store, as in zarr-python 2.
+        if isinstance(name, str) and name.startswith("/"):
+            return normalize_path(name)
         return join_path(self._path, normalize_path(name))
 
     def _children(self) -> list[tuple[str, str]]:
@@ -140,6 +152,10 @@ class Group(Node):
 
     def __iter__(self) -> Iterator[str]:
         return iter(name for name, _ in self._children())
+
+    def _ipython_key_completions_(self) -> list[str]:
+        # IPython completes g["<tab> from this list
+        return sorted(self)
 
     def __len__(self) -> int:
         return len(self._children())
@@ -238,26 +254,32 @@ class Group(Node):
     # -- creating children --------------------------------------------------------------
     def create_group(self, name: str, overwrite: bool = False) -> Group:
         """Create a child group (error if a node exists there, unless ``overwrite``)."""
+        return self._create_group(name, overwrite, existing_ok=False)
+
+    def _create_group(self, name: str, overwrite: bool, existing_ok: bool) -> Group:
         self._check_writable()
         path = self._child_path(name)
-        if overwrite:
-            self._store.rmdir(path)
-        else:
-            check_no_node(self._store, path)
-        require_parent_groups(self._store, path, self.zarr_format)
-        write_group_metadata(self._store, path, self.zarr_format)
+        if overwrite or not existing_ok:
+            clear_or_check(self._store, self._chunk_store, path, overwrite)
+        require_parent_groups(
+            self._store, path, self.zarr_format, overwrite=overwrite, chunk_store=self._chunk_store
+        )
+        write_group_metadata(
+            self._store, path, self.zarr_format, exclusive=not overwrite, existing_ok=existing_ok
+        )
         return self[name]  # type: ignore[return-value]
 
     def require_group(self, name: str, overwrite: bool = False) -> Group:
-        """Return the child group ``name``, creating it if needed."""
+        """Return the child group ``name``, creating it if needed (also when another
+        process creates it at the same moment)."""
         path = self._child_path(name)
         try:
             node = load_node(self._store, path, self.zarr_format)
         except KeyError:
-            return self.create_group(name)
+            return self._create_group(name, overwrite=False, existing_ok=True)
         if node.kind != "group":
             if not overwrite:
-                raise ContainsArrayError(path)
+                raise ContainsArrayError(path, self._store)
             return self.create_group(name, overwrite=True)
         return self._open_child(path, node)  # type: ignore[return-value]
 
@@ -327,7 +349,7 @@ class Group(Node):
         except KeyError:
             return self.create_dataset(name, shape=shape, dtype=dtype, **kwargs)
         if node.kind != "array":
-            raise ContainsGroupError(path)
+            raise ContainsGroupError(path, self._store)
         array = self._open_child(path, node)
         shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
         if array.shape != shape:
@@ -391,8 +413,10 @@ class Group(Node):
             ("Name", self.name),
             ("Type", f"zarr_core.Group (Zarr format {self.zarr_format})"),
             ("Read-only", str(self._read_only)),
-            ("Store type", _type_name(self._store)),
         ]
+        if self._synchronizer is not None:
+            items.append(("Synchronizer type", _type_name(self._synchronizer)))
+        items.append(("Store type", _type_name(self._store)))
         if self._chunk_store is not None:
             items.append(("Chunk store type", _type_name(self._chunk_store)))
         items += [
@@ -425,6 +449,10 @@ class Group(Node):
 
     def __repr__(self) -> str:
         return f"<zarr_core.Group {self.name!r}{' read-only' if self._read_only else ''}>"
+
+    def _repr_html_(self) -> str:
+        # notebooks show the info table (plain HTML, no scripts)
+        return self.info._repr_html_()
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -468,25 +496,11 @@ def _h5py_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     kwargs = dict(kwargs)
     if "fillvalue" in kwargs:
         kwargs.setdefault("fill_value", kwargs.pop("fillvalue"))
-    compression = kwargs.pop("compression", None)
-    options = kwargs.pop("compression_opts", None)
-    if compression is not None and "compressor" not in kwargs:
-        if hasattr(compression, "get_config"):
-            kwargs["compressor"] = compression
-        elif compression == "none":
-            kwargs["compressor"] = None
-        else:
-            from numcodecs.registry import codec_registry
-
-            if compression not in codec_registry:
-                raise ValueError(f"unknown compression {compression!r} (a numcodecs codec id)")
-            cls = codec_registry[compression]
-            if isinstance(options, dict):
-                kwargs["compressor"] = cls(**options)
-            elif isinstance(options, list | tuple):
-                kwargs["compressor"] = cls(*options)
-            else:
-                kwargs["compressor"] = cls() if options is None else cls(options)
+    if "compression" in kwargs and kwargs["compression"] is None:
+        # h5py's compression=None means no compressor, and zarr-python 2 agrees;
+        # other compression/compression_opts values are create()'s own arguments
+        del kwargs["compression"]
+        kwargs.setdefault("compressor", None)
     ignored = sorted(_H5PY_IGNORED & kwargs.keys())
     if ignored:
         warnings.warn(f"ignoring h5py options {ignored}", UserWarning, stacklevel=3)
@@ -536,17 +550,24 @@ class TreeView:
     def _root_label(self) -> str:
         return self.group.name.rsplit("/", 1)[-1] or "/"
 
-    def __repr__(self) -> str:
+    def _text(self, branch: str, last: str, pipe: str) -> str:
         lines = [self._root_label()]
 
         def render(nodes: list, prefix: str) -> None:
             for i, (label, _, children) in enumerate(nodes):
-                last = i == len(nodes) - 1
-                lines.append(f"{prefix}{'└── ' if last else '├── '}{label}")
-                render(children, prefix + ("    " if last else "│   "))
+                final = i == len(nodes) - 1
+                lines.append(f"{prefix}{last if final else branch}{label}")
+                render(children, prefix + ("    " if final else pipe))
 
         render(self._nodes(self.group, 0), " ")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self._text("├── ", "└── ", "│   ")
+
+    def __bytes__(self) -> bytes:
+        # ASCII drawing, as zarr-python 2's bytes(tree) gives, for terminals without UTF-8
+        return self._text("+-- ", "+-- ", "|   ").encode("ascii", "replace")
 
     def _repr_html_(self) -> str:
         # Plain <details> elements: collapsible in any notebook, no widget library needed.

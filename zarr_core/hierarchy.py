@@ -6,24 +6,33 @@ from typing import Any
 
 from zarr_core.array import Array
 from zarr_core.creation import _prepare_target, open_array
-from zarr_core.errors import ContainsArrayError, GroupNotFoundError
 from zarr_core.group import Group
+from zarr_core.keywords import check_meta_array
 from zarr_core.node import (
     clear_or_check,
     load_node,
     node_kind,
+    not_found_error,
     require_parent_groups,
     write_group_metadata,
+    wrong_kind_error,
 )
 from zarr_core.storage.resolve import resolve
 
 __all__ = ["group", "open_group", "open"]
 
 
-def _new_group(store, path, fmt, overwrite, chunk_store, attributes=None) -> None:
-    clear_or_check(store, chunk_store, path, overwrite)
-    require_parent_groups(store, path, fmt)
-    write_group_metadata(store, path, fmt, attributes)
+def _new_group(
+    store, path, fmt, overwrite, chunk_store, attributes=None, existing_ok=False
+) -> None:
+    """Create a group at ``path`` atomically (``existing_ok``: a group another creator makes
+    at the same moment is success, as for mode ``a``)."""
+    if overwrite or not existing_ok:
+        clear_or_check(store, chunk_store, path, overwrite)
+    require_parent_groups(store, path, fmt, overwrite=overwrite, chunk_store=chunk_store)
+    write_group_metadata(
+        store, path, fmt, attributes, exclusive=not overwrite, existing_ok=existing_ok
+    )
 
 
 def group(
@@ -37,11 +46,14 @@ def group(
     zarr_version: int | None = None,
     storage_options: dict | None = None,
     attributes: dict | None = None,
+    meta_array: Any = None,
 ) -> Group:
     """Open the group at ``path``, creating it (and missing parents) if needed.
 
-    With ``overwrite=True`` anything at ``path`` is deleted first.
+    With ``overwrite=True`` anything at ``path`` is deleted first. ``meta_array`` is
+    accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
     """
+    check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(
         store, path, "a", storage_options, zarr_format, zarr_version
     )
@@ -50,9 +62,17 @@ def group(
     explicit = zarr_format or zarr_version or pinned
     if overwrite or kind is None or (explicit is not None and found != explicit):
         # a node of the other format is an error unless overwriting, never deleted
-        _new_group(target, full_path, fmt, overwrite, chunk_store_obj, attributes)
+        _new_group(
+            target,
+            full_path,
+            fmt,
+            overwrite,
+            chunk_store_obj,
+            attributes,
+            existing_ok=kind is None,  # a group made meanwhile by someone else is fine
+        )
     elif kind == "array":
-        raise ContainsArrayError(full_path)
+        raise wrong_kind_error("array", full_path, target)
     return Group(
         target,
         full_path,
@@ -74,8 +94,14 @@ def open_group(
     zarr_format: int | None = None,
     zarr_version: int | None = None,
     attributes: dict | None = None,
+    meta_array: Any = None,
 ) -> Group:
-    """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``)."""
+    """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``).
+
+    ``meta_array`` is accepted as in zarr-python 2 (NumPy only, see
+    :mod:`zarr_core.keywords`).
+    """
+    check_meta_array(meta_array)
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
         raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
     target, full_path, fmt, pinned = _prepare_target(
@@ -85,8 +111,8 @@ def open_group(
     explicit = zarr_format or zarr_version or pinned
     if mode in ("r", "r+", "a"):
         kind, found = node_kind(target, full_path)
-        if kind == "array":
-            raise ContainsArrayError(full_path)
+        if kind == "array" and (explicit is None or found == explicit):
+            raise wrong_kind_error("array", full_path, target)
         if kind == "group" and (explicit is None or found == explicit):
             return Group(
                 target,
@@ -98,8 +124,17 @@ def open_group(
                 _node=load_node(target, full_path, found, expect="group"),
             )
         if mode in ("r", "r+"):
-            raise GroupNotFoundError(full_path)
-    _new_group(target, full_path, fmt, mode == "w", chunk_store_obj, attributes)
+            raise not_found_error("group", full_path, target, explicit)
+    # Mode "a" found nothing: a group another creator makes meanwhile is what was asked for.
+    _new_group(
+        target,
+        full_path,
+        fmt,
+        mode == "w",
+        chunk_store_obj,
+        attributes,
+        existing_ok=mode == "a" and kind is None,
+    )
     return Group(
         target,
         full_path,
@@ -132,9 +167,7 @@ def open(
         if kind == "group":
             return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
         if mode in ("r", "r+"):
-            from zarr_core.errors import PathNotFoundError
-
-            raise PathNotFoundError(full_path)
+            raise not_found_error(None, full_path, resolved.store)
     if "shape" in kwargs:
         return open_array(resolved.store, mode=mode, path=full_path, **kwargs)
     return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
@@ -147,6 +180,7 @@ _GROUP_ARGS = {
     "zarr_format",
     "zarr_version",
     "attributes",
+    "meta_array",
 }
 
 

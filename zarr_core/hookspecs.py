@@ -47,9 +47,15 @@ def zarr_core_stores() -> list[StoreSpec]:
         Each names a lazy ``"module:Class"`` target, the URL schemes and path suffixes
         it serves, whether it is a *root* (names a resource: ``sqlite://``, ``file://``)
         or an *adapter* (wraps the store of the previous URL-pipeline stage: ``zip:``),
-        and a one-line description. A root class implements
-        ``from_url(url, *, mode, **storage_options)``; an adapter class implements
-        ``from_store(store, path, *, mode, **storage_options) -> (store, path)``.
+        and a one-line description.
+
+        A root class derives from :class:`zarr_core.storage.Store` (overriding its
+        primitives, see :mod:`zarr_core.storage.base`) and implements the classmethod
+        ``from_url(url, *, mode='a', **storage_options) -> Store``.
+
+        An adapter class derives from :class:`zarr_core.storage.adapters.StoreAdapter`,
+        sets ``consumes`` and implements the classmethod
+        ``from_store(store, path, body, *, mode='a') -> tuple[Store, str]``.
     """
 
 
@@ -57,13 +63,20 @@ def zarr_core_stores() -> list[StoreSpec]:
 def zarr_core_codecs() -> list[CodecSpec]:
     """Declare Zarr v3 codecs (by v3 name) this plugin provides, as lazy targets.
 
-    The target class follows the base classes in :mod:`zarr_core.codecs.base`.
+    The target class derives from ``ArrayArrayCodec``, ``ArrayBytesCodec`` or
+    ``BytesBytesCodec`` in :mod:`zarr_core.codecs.base` and implements the classmethod
+    ``from_config(configuration, spec) -> Self``.
     """
 
 
 @hookspec
 def zarr_core_storage_transformers() -> list[TransformerSpec]:
-    """Declare Zarr v3 storage transformers (by name) this plugin provides, as lazy targets."""
+    """Declare Zarr v3 storage transformers (by name) this plugin provides, as lazy targets.
+
+    The target class derives from :class:`zarr_core.transformers.StorageTransformer` and
+    implements the classmethod
+    ``from_config(configuration, array_metadata, store, path) -> Store``.
+    """
 
 
 @hookspec(firstresult=True)

@@ -27,6 +27,7 @@ from zarr_core.metadata import (
     encode_attributes,
     parse_node_v3,
 )
+from zarr_core.metadata._json import load_document
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path
 
@@ -39,6 +40,8 @@ __all__ = [
     "require_parent_groups",
     "check_no_node",
     "clear_or_check",
+    "not_found_error",
+    "wrong_kind_error",
 ]
 
 ZARR_JSON = "zarr.json"
@@ -160,10 +163,7 @@ def node_kind(store: Store, path: str) -> tuple[str | None, int | None]:
 
 def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
     if ZARR_JSON in docs:
-        try:
-            node_type = json.loads(docs[ZARR_JSON]).get("node_type")
-        except (ValueError, AttributeError) as exc:
-            raise MetadataError(f"not valid JSON: {exc}", key=join_path(path, ZARR_JSON)) from exc
+        node_type = load_document(docs[ZARR_JSON], join_path(path, ZARR_JSON)).get("node_type")
         if node_type in ("array", "group"):
             return node_type, 3
         raise MetadataError(
@@ -178,6 +178,55 @@ def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _other_format_hint(docs: dict[str, bytes], path: str, zarr_format: int) -> str | None:
+    """What to do when only a node of the format not asked for is at ``path``."""
+    other = {k: v for k, v in docs.items() if (k == ZARR_JSON) == (zarr_format == 2)}
+    kind, fmt = _kind(other, path)
+    if kind is None:
+        return None
+    return (
+        f"a Zarr format {fmt} {kind} is there; open it without zarr_format={zarr_format} "
+        f"(or with zarr_format={fmt})"
+    )
+
+
+def wrong_kind_error(
+    found: str, path: str, store: Store
+) -> ContainsArrayError | ContainsGroupError:
+    """The error for opening a ``found`` node as the other kind."""
+    if found == "group":
+        return ContainsGroupError(
+            path,
+            store,
+            prefix="a group, not an array, is",
+            hint="open it with open_group() or zarr_core.open()",
+        )
+    return ContainsArrayError(
+        path,
+        store,
+        prefix="an array, not a group, is",
+        hint="open it with open_array() or zarr_core.open()",
+    )
+
+
+def not_found_error(
+    expect: str | None,
+    path: str,
+    store: Store,
+    zarr_format: int | None = None,
+    docs: dict[str, bytes] | None = None,
+) -> ArrayNotFoundError | GroupNotFoundError | PathNotFoundError:
+    """The error for nothing of ``expect`` kind at ``path``; with ``zarr_format`` it names
+    a node of the other format if one is there (``docs``: what was already fetched)."""
+    hint = None
+    if zarr_format:
+        hint = _other_format_hint(_fetch(store, path) if docs is None else docs, path, zarr_format)
+    error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
+        expect or "", PathNotFoundError
+    )
+    return error(path, store, hint=hint)
+
+
 def load_node(
     store: Store,
     path: str,
@@ -187,94 +236,155 @@ def load_node(
     """Read and parse the node at ``path`` (detecting its format unless given)."""
     docs = _fetch(store, path)
     if zarr_format == 2:
-        docs.pop(ZARR_JSON, None)
+        found = {k: v for k, v in docs.items() if k != ZARR_JSON}
     elif zarr_format == 3:
-        docs = {k: v for k, v in docs.items() if k == ZARR_JSON}
-    kind, fmt = _kind(docs, path)
-    if kind is None:
-        error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
-            expect, PathNotFoundError
-        )
-        raise error(path)
-    if expect is not None and kind != expect:
-        raise (ContainsArrayError if kind == "array" else ContainsGroupError)(path)
-    if fmt == 3:
-        meta = parse_node_v3(docs[ZARR_JSON], key=join_path(path, ZARR_JSON))
-    elif kind == "array":
-        meta = ArrayMetadataV2.from_json(docs[ZARRAY], key=join_path(path, ZARRAY))
+        found = {k: v for k, v in docs.items() if k == ZARR_JSON}
     else:
-        meta = GroupMetadataV2.from_json(docs[ZGROUP], key=join_path(path, ZGROUP))
+        found = docs
+    kind, fmt = _kind(found, path)
+    if kind is None:
+        raise not_found_error(expect, path, store, zarr_format, docs)
+    if expect is not None and kind != expect:
+        raise wrong_kind_error(kind, path, store)
+    if fmt == 3:
+        meta = parse_node_v3(found[ZARR_JSON], key=join_path(path, ZARR_JSON))
+    elif kind == "array":
+        meta = ArrayMetadataV2.from_json(found[ZARRAY], key=join_path(path, ZARRAY))
+    else:
+        meta = GroupMetadataV2.from_json(found[ZGROUP], key=join_path(path, ZGROUP))
     return NodeMetadata(kind, meta)
 
 
 def _current_attributes(store: Store, path: str) -> dict:
     try:
-        return json.loads(store[join_path(path, ZARR_JSON)]).get("attributes", {})
+        key = join_path(path, ZARR_JSON)
+        return load_document(store[key], key).get("attributes", {})
     except KeyError:
         return {}
 
 
+def _put_documents(
+    store: Store, key: str, document: bytes, extra: dict[str, bytes], exclusive: bool
+) -> bool:
+    """Write a node's document ``key`` and ``extra`` ones (v2 attributes).
+
+    Without ``exclusive``: in one batch. With it, the node's document only if none is there
+    (atomic create), then the others. Returns whether the node's document was written.
+    """
+    if not exclusive:
+        store.setitems({key: document, **extra})
+        return True
+    if not store.set_if_not_exists(key, document):
+        return False
+    if extra:
+        store.setitems(extra)
+    return True
+
+
+def _v2_attributes(path: str, attributes: dict | None) -> dict[str, bytes]:
+    if not attributes:
+        return {}
+    zattrs = join_path(path, ZATTRS)
+    return {zattrs: encode_attributes(attributes, key=zattrs)}
+
+
+def _lost_race(store: Store, path: str, wanted: str | None) -> None:
+    """Another creator wrote a node at ``path`` first: fine if it is a ``wanted`` one
+    (``None``: nothing is fine), else the error for what is there."""
+    kind, _ = node_kind(store, path)
+    if wanted is not None and kind == wanted:
+        return
+    raise ContainsArrayError(path, store) if kind == "array" else ContainsGroupError(path, store)
+
+
 def write_array_metadata(
-    store: Store, path: str, node: NodeMetadata, attributes: dict | None = None
+    store: Store,
+    path: str,
+    node: NodeMetadata,
+    attributes: dict | None = None,
+    *,
+    exclusive: bool = False,
 ) -> None:
-    """Write an array document with ``attributes`` (v2: a ``.zattrs`` in the same batch).
+    """Write an array document with ``attributes`` (v2: a ``.zattrs`` after it).
 
     Without ``attributes`` (a resize), a v3 document keeps the attributes stored in it.
+    With ``exclusive`` the document is created atomically (``Store.set_if_not_exists``): of
+    several racing creators exactly one succeeds, the others get ContainsArrayError or
+    ContainsGroupError.
     """
     meta = node.meta
     if meta.zarr_format == 2:
-        values = {join_path(path, ZARRAY): meta.to_json()}
-        if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(
-                attributes, key=join_path(path, ZATTRS)
-            )
-        store.setitems(values)
-        return
-    if attributes is None:
-        attributes = _current_attributes(store, path)
-    meta = replace(meta, attributes=attributes)
-    store[join_path(path, ZARR_JSON)] = meta.to_json()
+        key, extra = join_path(path, ZARRAY), _v2_attributes(path, attributes)
+    else:
+        if attributes is None:
+            attributes = _current_attributes(store, path)
+        meta = replace(meta, attributes=attributes)
+        key, extra = join_path(path, ZARR_JSON), {}
+    if not _put_documents(store, key, meta.to_json(), extra, exclusive):
+        _lost_race(store, path, None)
 
 
 def write_group_metadata(
-    store: Store, path: str, zarr_format: int, attributes: dict | None = None
+    store: Store,
+    path: str,
+    zarr_format: int,
+    attributes: dict | None = None,
+    *,
+    exclusive: bool = False,
+    existing_ok: bool = False,
 ) -> None:
-    """Write a group document (and, for v2, its attributes when given)."""
+    """Write a group document (and, for v2, its attributes when given).
+
+    With ``exclusive`` the document is created atomically; losing the race to another
+    creator is an error (ContainsGroupError/ContainsArrayError) unless ``existing_ok`` and
+    the other creator made a group: creating what now exists is then success.
+    """
     if zarr_format == 2:
-        values = {join_path(path, ZGROUP): GroupMetadataV2().to_json()}
-        if attributes:
-            values[join_path(path, ZATTRS)] = encode_attributes(
-                attributes, key=join_path(path, ZATTRS)
-            )
-        store.setitems(values)
+        document, key = GroupMetadataV2().to_json(), join_path(path, ZGROUP)
+        extra = _v2_attributes(path, attributes)
     else:
-        store[join_path(path, ZARR_JSON)] = GroupMetadataV3(
-            attributes=dict(attributes or {})
-        ).to_json()
+        document = GroupMetadataV3(attributes=dict(attributes or {})).to_json()
+        key, extra = join_path(path, ZARR_JSON), {}
+    if not _put_documents(store, key, document, extra, exclusive):
+        _lost_race(store, path, "group" if existing_ok else None)
 
 
 def check_no_node(store: Store, path: str) -> None:
     """Raise ContainsArrayError/ContainsGroupError if a node of either format exists at ``path``."""
     kind, _ = node_kind(store, path)
     if kind == "array":
-        raise ContainsArrayError(path)
+        raise ContainsArrayError(path, store)
     if kind == "group":
-        raise ContainsGroupError(path)
+        raise ContainsGroupError(path, store)
 
 
 def clear_or_check(store: Store, chunk_store: Store | None, path: str, overwrite: bool) -> None:
     """Make room for a new node at ``path``: delete what is there when ``overwrite``, else
     raise ContainsArrayError/ContainsGroupError if a node exists."""
     if overwrite:
-        store.rmdir(path)
-        if chunk_store is not None:
-            chunk_store.rmdir(path)
+        _clear(store, chunk_store, path)
     else:
         check_no_node(store, path)
 
 
-def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
-    """Write group documents for every missing ancestor of ``path`` (root included)."""
+def _clear(store: Store, chunk_store: Store | None, path: str) -> None:
+    store.rmdir(path)
+    if chunk_store is not None:
+        chunk_store.rmdir(path)
+
+
+def require_parent_groups(
+    store: Store,
+    path: str,
+    zarr_format: int,
+    overwrite: bool = False,
+    chunk_store: Store | None = None,
+) -> None:
+    """Write group documents for every missing ancestor of ``path`` (root included).
+
+    An ancestor that is an array is an error, unless ``overwrite``: then it is deleted
+    (with its chunks) and replaced by a group, as zarr-python 2 does.
+    """
     if not path:
         return
     parts = path.split("/")
@@ -286,10 +396,16 @@ def require_parent_groups(store: Store, path: str, zarr_format: int) -> None:
     for ancestor in ancestors:
         names = {join_path(ancestor, n) for n in (ZARR_JSON, ZARRAY, ZGROUP)}
         found = names & set(present)
-        if not found:
-            write_group_metadata(store, ancestor, zarr_format)
-        elif join_path(ancestor, ZARRAY) in found or (
+        is_array = join_path(ancestor, ZARRAY) in found or (
             join_path(ancestor, ZARR_JSON) in found
             and json.loads(present[join_path(ancestor, ZARR_JSON)]).get("node_type") == "array"
-        ):
-            raise ContainsArrayError(ancestor)
+        )
+        if is_array:
+            if not overwrite:
+                raise ContainsArrayError(ancestor, store)
+            _clear(store, chunk_store, ancestor)
+        if is_array:
+            write_group_metadata(store, ancestor, zarr_format)
+        elif not found:
+            # Atomic: a parent another creator makes meanwhile (with attributes) is kept.
+            write_group_metadata(store, ancestor, zarr_format, exclusive=True, existing_ok=True)

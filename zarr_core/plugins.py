@@ -53,7 +53,6 @@ __all__ = [
     "list_plugins",
     "which",
     "refresh",
-    "get_codec_class",
     "get_transformer_class",
     "load_target",
     "ENTRY_POINT_GROUP",
@@ -186,6 +185,25 @@ def load_target(target: str, distribution: str = CORE_DISTRIBUTION) -> Any:
     except Exception as exc:
         raise PluginLoadError(distribution, target, exc) from exc
     return obj
+
+
+def _expected_base(spec: StoreSpec | CodecSpec | TransformerSpec) -> tuple[type, ...]:
+    """The base classes of the contract a declaration's target must implement."""
+    if isinstance(spec, StoreSpec):
+        if spec.kind == "adapter":
+            from zarr_core.storage.adapters import StoreAdapter
+
+            return (StoreAdapter,)
+        from zarr_core.storage.base import Store
+
+        return (Store,)
+    if isinstance(spec, TransformerSpec):
+        from zarr_core.transformers import StorageTransformer
+
+        return (StorageTransformer,)
+    from zarr_core.codecs.base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec
+
+    return (ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec)
 
 
 class PluginRegistry:
@@ -405,6 +423,28 @@ class PluginRegistry:
             raise failed
         raise PluginNotFoundError(kind, key, distribution, self.names(kind))
 
+    def refuse_fallback(self, kind: str, key: str) -> None:
+        """Raise instead of falling back to a default when a plugin failed to load.
+
+        A broken plugin's declarations are unknown (its module did not import), so any
+        scheme or suffix no loaded plugin serves may be one it would have served: opening
+        it with fsspec or as a directory could silently put data in the wrong place.
+        """
+        self.load()
+        broken = [info for info in self._plugins.values() if info.status == "error"]
+        if broken:
+            names = ", ".join(repr(info.distribution) for info in broken)
+            raise PluginLoadError(
+                broken[0].distribution,
+                broken[0].name,
+                broken[0].exception or PluginError(broken[0].error or "failed"),
+                hint=(
+                    f"no loaded plugin serves the {kind} {key!r} and the plugin(s) {names} "
+                    f"failed to load, so it may be theirs; fix or uninstall them (see "
+                    f"`zarr-core plugins`)"
+                ),
+            ) from broken[0].exception
+
     def _failed_distribution(self, distribution: str | None) -> BaseException | None:
         for info in self._plugins.values():
             if info.status == "error" and info.distribution == distribution:
@@ -422,6 +462,14 @@ class PluginRegistry:
         cls = self._classes.get(cache_key)
         if cls is None:
             cls = load_target(spec.target, info.distribution)
+            base = _expected_base(spec)
+            if not (isinstance(cls, type) and issubclass(cls, base)):
+                names = " or ".join(f"{b.__module__}.{b.__name__}" for b in base)
+                raise PluginLoadError(
+                    info.distribution,
+                    spec.target,
+                    TypeError(f"{spec.name!r} must be a class derived from {names}, got {cls!r}"),
+                )
             self._classes[cache_key] = cls
         return cls
 
@@ -493,12 +541,6 @@ def which(url: str) -> dict[str, Any]:
     from zarr_core.storage.resolve import plan
 
     return {"url": url, "stages": [stage.as_dict() for stage in plan(url)]}
-
-
-def get_codec_class(name: str) -> Any:
-    """The class a plugin provides for the Zarr v3 codec ``name``."""
-    registry = get_registry()
-    return registry.load_class(registry.require("codec", name))
 
 
 def get_transformer_class(name: str) -> Any:

@@ -5,23 +5,48 @@ store the array reads and writes chunks through. Transformers come from plugins 
 ``zarr_core_storage_transformers`` hook); core only defines the contract and applies
 them, in metadata order, the first one wrapping the raw store.
 
-Contract for transformer classes
---------------------------------
-``from_config(configuration, array_metadata, store, path) -> Store``
-    Classmethod returning a :class:`~zarr_core.storage.Store` that serves the array's
-    chunk keys (``path`` + chunk key) on top of ``store``. Raise
-    :class:`~zarr_core.errors.MetadataError` for an invalid configuration.
+Transformer classes subclass :class:`StorageTransformer` and implement its
+:meth:`~StorageTransformer.from_config`; the store they return is usually a
+:class:`~zarr_core.storage.WrapperStore` subclass.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from zarr_core._known_plugins import KNOWN_STORAGE_TRANSFORMERS
 from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
 from zarr_core.storage.base import Store
 
-__all__ = ["apply_storage_transformers"]
+__all__ = ["StorageTransformer", "apply_storage_transformers"]
+
+
+class StorageTransformer:
+    """Base class of Zarr v3 storage transformers provided by plugins."""
+
+    @classmethod
+    def from_config(
+        cls, configuration: Mapping[str, Any], array_metadata: Any, store: Store, path: str
+    ) -> Store:
+        """The store an array with this transformer reads and writes its chunks through.
+
+        Parameters
+        ----------
+        configuration
+            The metadata entry's ``configuration``.
+        array_metadata
+            The array's v3 metadata.
+        store, path
+            The store below the transformer and the array's path in it; the returned
+            store serves the array's chunk keys (``path`` + chunk key).
+
+        Raises
+        ------
+        MetadataError
+            For an invalid configuration.
+        """
+        raise NotImplementedError(f"{cls.__name__} must implement from_config")
 
 
 def _name(entry: dict) -> str:

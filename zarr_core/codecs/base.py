@@ -48,6 +48,11 @@ Optional:
     when one call can do better than many (a C batch API, a thread pool).
 ``BytesBytesCodec.decode_batch_fixed`` / ``ArrayBytesCodec.decode_stacked``
     Decode a batch of equal-size chunks into one block (see their docstrings).
+``BytesBytesCodec.decode_bounded(data, max_size)``
+    Decode without ever producing more than ``max_size`` bytes (the pipeline passes the
+    size the chunk's metadata implies). Compressors must override it, stopping early
+    (a streaming decompressor with a maximum output, or a size stated in a header);
+    the default decodes and then checks.
 
 Codecs must be safe to share between threads: keep per-thread state (compression
 contexts) out of the instance or in thread-local storage.
@@ -63,6 +68,7 @@ from typing import Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 
+from zarr_core.codecs.bounded import check_size
 from zarr_core.errors import CodecError
 from zarr_core.pools import parallel_map
 
@@ -78,6 +84,7 @@ __all__ = [
     "exportable",
     "nbytes_of",
     "to_bytes",
+    "items_are_large",
 ]
 
 #: Any C-contiguous object exporting the buffer protocol.
@@ -285,11 +292,30 @@ class BytesBytesCodec(Codec):
 
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         """Encode several chunks; large ones run on the shared thread pool."""
-        return parallel_map(self.encode, datas, _items_are_large(datas))
+        return parallel_map(self.encode, datas, items_are_large(datas))
 
-    def decode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
-        """Decode several chunks; large ones run on the shared thread pool."""
-        return parallel_map(self.decode, datas, _items_are_large(datas))
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        """Decode one chunk's bytes, which must decode to at most ``max_size`` bytes.
+
+        Codecs whose output can be larger than their input (compressors) override this
+        to stop as soon as the output passes ``max_size``, so that a decompression bomb
+        costs no more memory than a valid chunk; this default decodes, then checks.
+        Raise any exception (a ``ValueError``) when the limit is passed.
+        """
+        out = self.decode(data)
+        check_size(self.name, nbytes_of(out), max_size)
+        return out
+
+    def decode_batch(
+        self, datas: Sequence[BytesLike], max_size: int | None = None
+    ) -> list[BytesLike]:
+        """Decode several chunks (each at most ``max_size`` bytes when given, see
+        :meth:`decode_bounded`); large ones run on the shared thread pool."""
+        if max_size is None:
+            return parallel_map(self.decode, datas, items_are_large(datas))
+        return parallel_map(
+            lambda d: self.decode_bounded(d, max_size), datas, items_are_large(datas)
+        )
 
     def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray | None:
         """Decode chunks that must each decode to exactly ``size`` bytes into the rows of
@@ -299,6 +325,7 @@ class BytesBytesCodec(Codec):
         return None
 
 
-def _items_are_large(datas: Sequence[BytesLike]) -> bool:
-    # Chunks of one array are similar in size, so the first one stands for all.
+def items_are_large(datas: Sequence[BytesLike]) -> bool:
+    """Whether a batch is worth the thread pool (chunks of one array are similar in
+    size, so the first one stands for all)."""
     return bool(datas) and nbytes_of(datas[0]) >= PARALLEL_MIN_BYTES

@@ -27,6 +27,13 @@ from zarr_core.codecs.base import (
     exportable,
     nbytes_of,
 )
+from zarr_core.codecs.bounded import (
+    GZIP_WBITS,
+    check_size,
+    stated_size_blosc,
+    zlib_bounded,
+    zstd_bounded,
+)
 from zarr_core.config import concurrency
 from zarr_core.errors import CodecError
 from zarr_core.pools import parallel_map
@@ -36,7 +43,6 @@ __all__ = ["BloscCodec", "GzipCodec", "ZstdCodec", "SHUFFLE_NAMES"]
 #: v3 shuffle names and the blosc constants they stand for.
 SHUFFLE_NAMES: dict[str, int] = {"noshuffle": 0, "shuffle": 1, "bitshuffle": 2}
 _SHUFFLE_BY_INT = {v: k for k, v in SHUFFLE_NAMES.items()}
-_BLOSC_HEADER = 16
 
 
 def _check_int(codec: str, field: str, value: Any, lo: int, hi: int) -> int:
@@ -156,16 +162,24 @@ class BloscCodec(BytesBytesCodec):
     def _decoded_size(view: memoryview) -> int:
         # Header: version, versionlz, flags, typesize, then u32le nbytes, blocksize, cbytes.
         # Checking cbytes first keeps blosc from reading past the end of a truncated chunk.
-        if len(view) < _BLOSC_HEADER:
-            raise ValueError(f"blosc: {len(view)} bytes is shorter than the 16-byte header")
+        nbytes = stated_size_blosc(view)
         cbytes = int.from_bytes(view[12:16], "little")
         if cbytes != len(view):
             raise ValueError(f"blosc: the header says {cbytes} compressed bytes, got {len(view)}")
-        return int.from_bytes(view[4:8], "little")
+        return nbytes
 
     def decode(self, data: BytesLike) -> BytesLike:
         view = byte_view(data)
         out = np.empty(self._decoded_size(view), dtype=np.uint8)
+        blosc.decompress(view, out)
+        return out
+
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        # blosc never writes past the size its header states: checking that is enough.
+        view = byte_view(data)
+        size = self._decoded_size(view)
+        check_size(self.name, size, max_size)
+        out = np.empty(size, dtype=np.uint8)
         blosc.decompress(view, out)
         return out
 
@@ -213,9 +227,12 @@ class GzipCodec(BytesBytesCodec):
     def encode(self, data: BytesLike) -> BytesLike:
         return gzip.compress(byte_view(data), compresslevel=self.level, mtime=0)
 
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        return zlib_bounded(byte_view(data), max_size, GZIP_WBITS)
+
     def decode(self, data: BytesLike) -> BytesLike:
         view = byte_view(data)
-        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip header only
+        decompressor = zlib.decompressobj(wbits=GZIP_WBITS)  # gzip header only
         out = decompressor.decompress(view)
         if not decompressor.eof:
             raise ValueError("gzip: truncated stream")
@@ -276,6 +293,12 @@ def zstd_decompress(data: BytesLike) -> bytes:
             return b"".join(parts)
 
 
+def zstd_decompress_bounded(data: BytesLike, limit: int) -> bytes:
+    """:func:`zstd_decompress` producing at most ``limit`` bytes (see
+    :mod:`zarr_core.codecs.bounded`)."""
+    return zstd_bounded(_decompressor(), byte_view(data), limit)
+
+
 class ZstdCodec(BytesBytesCodec):
     """Zstandard frames (zarr-extensions ``zstd``).
 
@@ -311,6 +334,9 @@ class ZstdCodec(BytesBytesCodec):
 
     def decode(self, data: BytesLike) -> BytesLike:
         return zstd_decompress(data)
+
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        return zstd_decompress_bounded(data, max_size)
 
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         if len(datas) < 2:

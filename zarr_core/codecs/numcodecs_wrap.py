@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numcodecs
@@ -29,8 +29,20 @@ from zarr_core.codecs.base import (
     ChunkSpec,
     Codec,
     byte_view,
+    items_are_large,
 )
+from zarr_core.codecs.bounded import (
+    GZIP_WBITS,
+    bz2_bounded,
+    check_size,
+    lzma_bounded,
+    stated_size_blosc,
+    stated_size_lz4,
+    zlib_bounded,
+)
+from zarr_core.codecs.compressors import zstd_decompress_bounded
 from zarr_core.errors import CodecError
+from zarr_core.pools import parallel_map
 
 __all__ = [
     "NumcodecsArrayArrayCodec",
@@ -200,6 +212,54 @@ class NumcodecsBytesBytesCodec(_NumcodecsV3, BytesBytesCodec):
 
     def decode(self, data: BytesLike) -> BytesLike:
         return self._codec.decode(data)
+
+    def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
+        bounded = _BOUNDED.get(self.codec_id)
+        if bounded is None:
+            return super().decode_bounded(data, max_size)
+        return bounded(self._codec, byte_view(data), max_size)
+
+    def decode_batch(
+        self, datas: Sequence[BytesLike], max_size: int | None = None
+    ) -> list[BytesLike]:
+        bounded = None if max_size is None else _BOUNDED.get(self.codec_id)
+        if bounded is None:
+            return super().decode_batch(datas, max_size)
+        codec = self._codec  # looked up once per batch, not per chunk
+        return parallel_map(
+            lambda d: bounded(codec, d if type(d) is bytes else byte_view(d), max_size),
+            datas,
+            items_are_large(datas),
+        )
+
+
+def _stated(codec_id: str, stated_size: Callable[[bytes | memoryview], int]) -> _Bounded:
+    """A bounded decoder for a compressor whose header states the decoded size: numcodecs
+    allocates (and produces) exactly that, so checking it first is enough."""
+
+    def decode(codec: NumcodecsCodec, view: bytes | memoryview, limit: int) -> BytesLike:
+        size = stated_size(view)
+        if size > limit:
+            check_size(codec_id, size, limit)
+        return codec.decode(view)
+
+    return decode
+
+
+# (numcodecs codec, the data as bytes or a byte memoryview, limit) -> decoded
+_Bounded = Callable[[NumcodecsCodec, bytes | memoryview, int], BytesLike]
+# numcodecs compressors decoded without producing more than the limit: the formats the
+# standard library (or zstandard) streams with a maximum output are decoded here rather
+# than by numcodecs, which has no such limit; the others state their size.
+_BOUNDED: dict[str, _Bounded] = {
+    "zlib": lambda codec, view, limit: zlib_bounded(view, limit),
+    "gzip": lambda codec, view, limit: zlib_bounded(view, limit, GZIP_WBITS),
+    "bz2": lambda codec, view, limit: bz2_bounded(view, limit),
+    "lzma": lambda codec, view, limit: lzma_bounded(view, limit, codec.format, codec.filters),
+    "zstd": lambda codec, view, limit: zstd_decompress_bounded(view, limit),
+    "blosc": _stated("blosc", stated_size_blosc),
+    "lz4": _stated("lz4", stated_size_lz4),
+}
 
 
 class NumcodecsV2Compressor(NumcodecsBytesBytesCodec):

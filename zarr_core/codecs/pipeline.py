@@ -109,9 +109,26 @@ class CodecPipeline:
         self._ab_size: int | None = None
         if array_bytes.is_fixed_size and not current.dtype.hasobject and current.nbytes > 0:
             self._ab_size = array_bytes.compute_encoded_size(current.nbytes)
+        # The most each bytes->bytes codec may decode to (None: no bound is known), so
+        # that no stored value can make a decoder allocate more than the chunk implies.
+        self._bb_decode = list(
+            reversed(list(zip(self._bb, _decode_limits(self._ab_bound(), self._bb))))
+        )
         self._unsafe = next(
             (i for c in self.codecs for i in _numcodecs_ids(c) if i in UNSAFE_IDS), None
         )
+
+    def _ab_bound(self) -> int | None:
+        """The most bytes the array->bytes codec's output can have, if known."""
+        if self._ab_size is not None:
+            return self._ab_size
+        current = self._ab_spec
+        if isinstance(self._ab, NumcodecsFilterChain) and not current.dtype.hasobject:
+            # v2 filters on fixed-size elements: none widens an element beyond 16 bytes
+            # (astype/fixedscaleoffset to complex128 at most) or adds more than a few
+            # checksum bytes.
+            return current.size * max(16, current.dtype.itemsize) + _SLACK
+        return None
 
     # ------------------------------------------------------------------ construction
 
@@ -339,9 +356,9 @@ class CodecPipeline:
         stage: Codec = self._ab
         try:
             buf = data
-            for codec in reversed(self._bb):
+            for codec, limit in self._bb_decode:
                 stage = codec
-                buf = codec.decode(buf)
+                buf = codec.decode(buf) if limit is None else codec.decode_bounded(buf, limit)
             stage = self._ab
             arr = self._ab.decode(buf, self._ab_spec)
             for codec, spec in reversed(self._aa):
@@ -441,18 +458,18 @@ class CodecPipeline:
         bufs: Sequence[BytesLike] = datas
         arrs: ChunkBatch | None = None
         if self._ab_size is not None and self._bb:
-            for codec in reversed(self._bb[1:]):
-                bufs = codec.decode_batch(bufs)
+            for codec, limit in self._bb_decode[:-1]:
+                bufs = codec.decode_batch(bufs, limit)
             rows = self._bb[0].decode_batch_fixed(bufs, self._ab_size)
             if rows is None:
-                bufs = self._bb[0].decode_batch(bufs)
+                bufs = self._bb[0].decode_batch(bufs, self._ab_size)
             else:
                 arrs = self._ab.decode_stacked(rows, self._ab_spec)
                 if arrs is None:
                     bufs = list(rows)
         else:
-            for codec in reversed(self._bb):
-                bufs = codec.decode_batch(bufs)
+            for codec, limit in self._bb_decode:
+                bufs = codec.decode_batch(bufs, limit)
         if arrs is None:
             arrs = self._ab.decode_batch(bufs, self._ab_spec)
         for codec, spec in reversed(self._aa):
@@ -514,6 +531,29 @@ class CodecPipeline:
             raise
         except Exception as exc:
             raise CodecError(f"codec {stage.name!r} could not encode a chunk: {exc}") from exc
+
+
+# Bytes any compressor may add to incompressible input, and then some: zstd adds about
+# n/256 + 64, bz2 n/100 + 600, gzip, lz4 and blosc less.
+_SLACK = 4096
+
+
+def _decode_limits(size: int | None, bb: Sequence[BytesBytesCodec]) -> list[int | None]:
+    """For each bytes->bytes codec (encode order), the most bytes it may decode to.
+
+    ``size`` bounds the array->bytes output, which is the first codec's input; each
+    codec's output then bounds the next one's input: exactly for fixed-size codecs
+    (checksums), with a compressor's worst-case expansion otherwise.
+    """
+    limits = []
+    for codec in bb:
+        limits.append(size)
+        if size is not None:
+            if codec.is_fixed_size:
+                size = codec.compute_encoded_size(size)
+            else:
+                size = size + size // 8 + _SLACK
+    return limits
 
 
 def _parse_v3_entry(entry: Any, key: str | None, field: str) -> tuple[str, Mapping[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,12 @@ def load_document(data: bytes | bytearray | memoryview | str | dict, key: str | 
         doc = json.loads(data)
     except (ValueError, TypeError) as e:
         raise MetadataError(f"not valid JSON: {e}", key=key) from None
+    except RecursionError:
+        # The C parser recurses once per nesting level: no document needs that many.
+        raise MetadataError(
+            f"JSON nested too deeply to parse (more than {sys.getrecursionlimit()} levels)",
+            key=key,
+        ) from None
     if not isinstance(doc, dict):
         raise MetadataError(f"expected a JSON object, got {type(doc).__name__}", key=key)
     return doc

@@ -22,6 +22,20 @@ def int_tuple(value: Any, *, minimum: int, field: str, key: str | None) -> tuple
     )
 
 
+#: NumPy's limit on the number of dimensions of an array (``numpy.MAXDIMS`` in NumPy 2).
+MAX_DIMS = 64
+
+
+def check_ndim(shape: tuple, field: str, key: str | None) -> None:
+    """Refuse more dimensions than a NumPy array can have."""
+    if len(shape) > MAX_DIMS:
+        raise MetadataError(
+            f"{len(shape)} dimensions, more than the {MAX_DIMS} a NumPy array can have",
+            key=key,
+            field=field,
+        )
+
+
 def check_same_length(shape: tuple, other: tuple, field: str, key: str | None) -> None:
     if len(shape) != len(other):
         raise MetadataError(

@@ -328,7 +328,7 @@ def numpy_from_v3(data_type: Any, *, key: str | None = None) -> np.dtype:
     MetadataError
         If it is malformed, or marked ``must_understand: false``.
     """
-    return _parse_v3(data_type, key)[1]
+    return _parse_v3_checked(data_type, key)[1]
 
 
 def normalize_v3_data_type(data_type: Any, *, key: str | None = None) -> str | dict:
@@ -339,7 +339,25 @@ def normalize_v3_data_type(data_type: Any, *, key: str | None = None) -> str | d
     keeps its name, so ``r<N>`` and ``raw_bytes`` or ``bytes`` and ``variable_length_bytes``
     survive a rewrite.
     """
-    return _parse_v3(data_type, key)[0]
+    return _parse_v3_checked(data_type, key)[0]
+
+
+def _parse_v3_checked(data_type: Any, key: str | None) -> tuple[str | dict, np.dtype]:
+    """:func:`_parse_v3`, with what NumPy or Python refuse (a 2**62-byte raw type, a
+    struct nested a thousand deep) reported as the metadata error it is."""
+    try:
+        return _parse_v3(data_type, key)
+    except MetadataError:
+        raise
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _bad(f"NumPy cannot represent {_short(data_type)}: {exc}", key) from None
+    except RecursionError:
+        raise _bad(f"nested too deeply: {_short(data_type)}", key) from None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _bad(message: str, key: str | None) -> MetadataError:

@@ -411,6 +411,8 @@ def normalize_fill_value(
         )
     if isinstance(value, np.generic) and value.dtype in (dtype, _native(dtype)):
         return value
+    if dtype.fields is not None and isinstance(value, (bytes, bytearray, memoryview)):
+        return _structured_from_bytes(bytes(value), dtype, key)
     try:
         if isinstance(value, dict) and dtype.fields is not None:
             out = np.zeros((), dtype)
@@ -431,3 +433,17 @@ def normalize_fill_value(
             key=key,
             field="fill_value",
         ) from None
+
+
+def _structured_from_bytes(raw: bytes, dtype: np.dtype, key: str | None) -> Any:
+    """A structured fill value given as the element's raw bytes, zero-padded as in
+    zarr-python 2 (so ``b""`` means all zeros); longer than an element is refused, where
+    zarr-python 2 silently drops the excess."""
+    if len(raw) > dtype.itemsize:
+        raise MetadataError(
+            f"fill value of {len(raw)} bytes for {dtype}, whose elements have "
+            f"{dtype.itemsize}; give at most {dtype.itemsize} bytes (zero-padded) or a tuple",
+            key=key,
+            field="fill_value",
+        )
+    return np.frombuffer(raw.ljust(dtype.itemsize, b"\0"), dtype).copy()[0]

@@ -16,6 +16,7 @@ from zarr_core.metadata._json import dump_document, load_document
 from zarr_core.metadata._validate import (
     check_dict,
     check_format,
+    check_ndim,
     check_same_length,
     int_tuple,
     require,
@@ -104,6 +105,7 @@ class ArrayMetadataV2(ArrayDocument):
         except (TypeError, ValueError) as e:
             raise MetadataError(f"invalid dtype: {e}", key=key, field="dtype") from None
         v2_from_numpy(dtype, key=key)  # raises if v2 cannot express it
+        check_ndim(self.shape, "shape", key)
         set_(self, "dtype", dtype)
         if self.compressor is not None:
             _codec_config(self.compressor, "compressor", key)

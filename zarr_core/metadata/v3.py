@@ -22,6 +22,7 @@ from zarr_core.metadata._json import dump_document, load_document
 from zarr_core.metadata._validate import (
     check_dict,
     check_format,
+    check_ndim,
     check_same_length,
     extension_members,
     int_tuple,
@@ -197,6 +198,7 @@ class ArrayMetadataV3(ArrayDocument):
         data_type = normalize_v3_data_type(self.data_type, key=key)
         set_(self, "data_type", data_type)
         set_(self, "dtype", numpy_from_v3(data_type, key=key))
+        check_ndim(self.shape, "shape", key)
         codecs = _extension_list(self.codecs, "codecs", key)
         if not codecs:
             raise MetadataError("must contain an array->bytes codec", key=key, field="codecs")

@@ -24,6 +24,7 @@ from zarr_core.storage.helpers import (
 )
 from zarr_core.storage.keys import normalize_path, validate_key
 from zarr_core.storage.memory import KVStore, MemoryStore
+from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
 from zarr_core.storage.prefix import PrefixStore
 from zarr_core.storage.resolve import Resolved, normalize_store_arg, open_store, resolve
 from zarr_core.storage.wrapper import WrapperStore
@@ -55,22 +56,6 @@ __all__ = [
     "ConsolidatedMetadataStore",
 ]
 
-# Plugin store classes importable as zarr_core.storage.<Name>, as in zarr-python 2.
-_PLUGIN_CLASSES = {
-    "DirectoryStore": ("zarr_core_directory", "zarr-core-directory"),
-    "NestedDirectoryStore": ("zarr_core_directory", "zarr-core-directory"),
-    "TempStore": ("zarr_core_directory", "zarr-core-directory"),
-    "ZipStore": ("zarr_core_zip", "zarr-core-zip"),
-    "SQLiteStore": ("zarr_core_sqlite", "zarr-core-sqlite"),
-    "LMDBStore": ("zarr_core_lmdb", "zarr-core-lmdb"),
-    "DBMStore": ("zarr_core_dbm", "zarr-core-dbm"),
-    "RedisStore": ("zarr_core_redis", "zarr-core-redis"),
-    "MongoDBStore": ("zarr_core_mongodb", "zarr-core-mongodb"),
-    "ABSStore": ("zarr_core_abs", "zarr-core-abs"),
-    "N5Store": ("zarr_core_n5", "zarr-core-n5"),
-    "LRUStoreCache": ("zarr_core_cache", "zarr-core-cache"),
-}
-
 
 def __getattr__(name: str) -> Any:
     if name == "ConsolidatedMetadataStore":
@@ -78,14 +63,6 @@ def __getattr__(name: str) -> Any:
         from zarr_core.consolidated import ConsolidatedMetadataStore
 
         return ConsolidatedMetadataStore
-    if name in _PLUGIN_CLASSES:
-        import importlib
-
-        module, distribution = _PLUGIN_CLASSES[name]
-        try:
-            return getattr(importlib.import_module(module), name)
-        except ImportError as exc:
-            raise ImportError(
-                f"{name} is provided by the plugin {distribution!r}: pip install {distribution}"
-            ) from exc
+    if name in PLUGIN_STORES:
+        return plugin_store_class(name)
     raise AttributeError(f"module 'zarr_core.storage' has no attribute {name!r}")

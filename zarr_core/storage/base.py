@@ -93,8 +93,9 @@ class Store(MutableMapping[str, bytes]):
     Capability flags (class attributes, or properties where they depend on the instance)
     tell callers what a backend supports natively: ``supports_writes``,
     ``supports_deletes``, ``supports_listing``, ``supports_partial_reads`` (ranges without
-    reading the whole value) and ``is_persistent`` (data outlives the object; pickling
-    reopens rather than copies). ``is_readable()``, ``is_writeable()``, ``is_listable()``
+    reading the whole value), ``is_persistent`` (data outlives the object; pickling
+    reopens rather than copies) and ``supports_multiprocess_writes`` (several processes may
+    write distinct keys at once and every write lands). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
     """
 
@@ -103,6 +104,7 @@ class Store(MutableMapping[str, bytes]):
     supports_listing: ClassVar[bool] = True
     supports_partial_reads: ClassVar[bool] = False
     is_persistent: ClassVar[bool] = False
+    supports_multiprocess_writes: ClassVar[bool] = False
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False
@@ -444,7 +446,8 @@ class Store(MutableMapping[str, bytes]):
 class PathStore(Store):
     """Base class of stores over one local file or directory, named by :attr:`path`.
 
-    Its ``repr`` names the path (and read-only mode), and a pickle carries what reopens
+    It takes zarr's access ``mode`` (``"r"`` is read-only, like ``read_only=True``). Its
+    ``repr`` names the path (and read-only mode), and a pickle carries what reopens
     the data rather than the data: subclasses define ``__getstate__`` to return keyword
     arguments of their constructor (the path, the options), and unpickling calls
     ``__init__`` with them. Their ``from_url`` usually reads ``scheme:///relative`` and
@@ -452,9 +455,18 @@ class PathStore(Store):
     """
 
     is_persistent = True
+    supports_multiprocess_writes = True
 
     #: The file or directory, absolute.
     path: str
+
+    def __init__(
+        self, *, mode: str = "a", read_only: bool = False, dimension_separator: str | None = None
+    ):
+        super().__init__(
+            read_only=read_only or mode_is_read_only(mode),
+            dimension_separator=dimension_separator,
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __getstate__")

@@ -6,23 +6,18 @@ write format 2 there; a body (``|zarr3:sub/group``) is a path below the previous
 
 from __future__ import annotations
 
-from typing import ClassVar
+from zarr_core.storage.adapters import FormatAdapter
 
 __all__ = ["Zarr2Adapter", "Zarr3Adapter"]
 
 
-class _FormatAdapter:
-    consumes: ClassVar[str] = "format"
-    zarr_format: ClassVar[int]
-
-
-class Zarr2Adapter(_FormatAdapter):
+class Zarr2Adapter(FormatAdapter):
     """Pins Zarr format 2."""
 
     zarr_format = 2
 
 
-class Zarr3Adapter(_FormatAdapter):
+class Zarr3Adapter(FormatAdapter):
     """Pins Zarr format 3."""
 
     zarr_format = 3

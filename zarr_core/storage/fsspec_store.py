@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
+from zarr_core.errors import (
+    FilesystemUnavailableError,
+    StorageOptionsError,
+    StoreAuthenticationError,
+    ZarrCoreError,
+)
 from zarr_core.storage.base import Store, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 
 __all__ = ["FSStore"]
 
 _DEFAULT_MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(op: str) -> Callable[[F], F]:
+    """Turn the file system's own failures in a primitive into typed zarr-core errors."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: FSStore, *args: Any) -> Any:
+            try:
+                return method(self, *args)
+            except (KeyError, ZarrCoreError):
+                raise
+            except Exception as exc:
+                error = self._typed_error(exc, op, _first_key(args[0] if args else None))
+                if error is None:
+                    raise
+                raise error from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _first_key(what: Any) -> str | None:
+    """The key a primitive was called with, or the first of a batch's (for messages)."""
+    if isinstance(what, str):
+        return what
+    if isinstance(what, dict):
+        what = list(what)
+    if isinstance(what, list) and what:
+        first = what[0]
+        return first[0] if isinstance(first, tuple) else first
+    return None
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
@@ -51,6 +92,12 @@ class FSStore(Store):
 
     is_persistent = True
 
+    @property
+    def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
+        # Object stores and file systems take writers from many processes; fsspec's memory
+        # file system lives inside one process.
+        return "memory" not in _protocols(self.fs)
+
     def __init__(
         self,
         url: str,
@@ -79,7 +126,15 @@ class FSStore(Store):
         self.missing_exceptions = tuple(missing_exceptions or _DEFAULT_MISSING)
         self.storage_options = storage_options
         if fs is None:
-            self.fs, self.path = fsspec.core.url_to_fs(url, **storage_options)
+            try:
+                self.fs, self.path = fsspec.core.url_to_fs(url, **storage_options)
+            except ImportError as exc:
+                raise FilesystemUnavailableError(url, exc) from exc
+            except TypeError as exc:
+                raise StorageOptionsError(
+                    f"{url!r}: the fsspec file system refuses the storage options "
+                    f"{sorted(storage_options)}: {exc}"
+                ) from exc
         else:
             if storage_options:
                 raise ValueError("give either fs or storage_options, not both")
@@ -108,7 +163,28 @@ class FSStore(Store):
     def _missing(self, exc: BaseException) -> bool:
         return isinstance(exc, self.missing_exceptions + self.exceptions)
 
+    def _typed_error(self, exc: Exception, op: str, key: str | None) -> ZarrCoreError | None:
+        """The zarr-core error for a failure of the file system, if it is one we know."""
+        name = type(exc).__name__
+        if name in ("NoCredentialsError", "PartialCredentialsError"):
+            return StoreAuthenticationError(
+                self.url,
+                op,
+                key,
+                exc,
+                hint="give credentials in storage_options (e.g. key=/secret= or profile=), "
+                "or storage_options={'anon': True} for public data",
+            )
+        if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
+            return StorageOptionsError(
+                f"{self.url!r}: a storage option is not one the fsspec file system "
+                f"{type(self.fs).__name__} accepts ({exc}); the options given were "
+                f"{sorted(self.storage_options)}"
+            )
+        return None
+
     # -- primitives ---------------------------------------------------------------------
+    @_translated("get")
     def _get(self, key: str) -> bytes:
         try:
             return self.fs.cat_file(self._to_path(key))
@@ -117,6 +193,7 @@ class FSStore(Store):
                 raise KeyError(key) from exc
             raise
 
+    @_translated("set")
     def _set(self, key: str, value: bytes) -> None:
         self._pipe({self._to_path(key): value})
 
@@ -159,6 +236,7 @@ class FSStore(Store):
             except OSError:
                 pass  # a concurrent writer filled it again: keep it
 
+    @_translated("get")
     def _contains(self, key: str) -> bool:
         return self.fs.isfile(self._to_path(key))
 
@@ -169,6 +247,7 @@ class FSStore(Store):
         return len(self._list_prefix(""))
 
     # -- listing ------------------------------------------------------------------------
+    @_translated("list")
     def _list_prefix(self, prefix: str) -> list[str]:
         head = prefix.rpartition("/")[0]
         base = self._to_path(head) if head else self.path
@@ -179,6 +258,7 @@ class FSStore(Store):
         keys = (self._to_key(p) for p in found)
         return [k for k in keys if k.startswith(prefix) and k]
 
+    @_translated("list")
     def _list_dir(self, prefix: str) -> Iterable[str]:
         path = prefix.rstrip("/")
         base = self._to_path(path) if path else self.path
@@ -205,6 +285,7 @@ class FSStore(Store):
             self.fs.rm(base, recursive=True)
             self._prune([base])
 
+    @_translated("getsize")
     def _getsize(self, path: str) -> int:
         base = self._to_path(path) if path else self.path
         try:
@@ -215,6 +296,7 @@ class FSStore(Store):
             return 0
 
     # -- batches ------------------------------------------------------------------------
+    @_translated("get")
     def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         if not keys:
             return {}
@@ -235,15 +317,18 @@ class FSStore(Store):
                 out[key] = value
         return out
 
+    @_translated("set")
     def _set_many(self, items: dict[str, bytes]) -> None:
         self._pipe({self._to_path(k): v for k, v in items.items()})
 
+    @_translated("delete")
     def _delete_many(self, keys: list[str]) -> None:
         existing = [p for p in map(self._to_path, keys) if self.fs.isfile(p)]
         if existing:
             self.fs.rm(existing)
             self._prune(existing)
 
+    @_translated("get")
     def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         out: list[bytes | None] = [None] * len(requests)
         fetch, paths, starts, ends = [], [], [], []

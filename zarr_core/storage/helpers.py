@@ -396,7 +396,8 @@ def migrate_1to2(store: MutableMapping) -> None:
     Raises
     ------
     MetadataError
-        If ``meta`` is not a format 1 document.
+        If there is no ``meta`` document (saying what is there instead, such as format 3
+        metadata), or it is not a format 1 document.
 
     Examples
     --------
@@ -413,6 +414,15 @@ def migrate_1to2(store: MutableMapping) -> None:
     """
     from zarr_core.metadata import ArrayMetadataV2
 
+    if "meta" not in store:
+        found = [k for k in ("zarr.json", _ZARRAY, ".zgroup") if k in store]
+        what = {
+            "zarr.json": "Zarr format 3 metadata (zarr.json)",
+            _ZARRAY: "a Zarr format 2 array (.zarray): there is nothing to migrate",
+            ".zgroup": "a Zarr format 2 group (.zgroup): there is nothing to migrate",
+        }
+        detail = f"; the store holds {what[found[0]]}" if found else ""
+        raise MetadataError(f"no Zarr format 1 array (key 'meta') in {store!r}{detail}", key="meta")
     try:
         meta = json.loads(store["meta"])
     except ValueError as exc:

@@ -94,6 +94,7 @@ def _plan_root(segment: Segment) -> Stage:
                 segment.text,
                 f"{segment.scheme!r} is an adapter; it cannot start a pipeline",
             )
+        registry.refuse_fallback("scheme", segment.scheme)
         if _fsspec_knows(segment.scheme):
             return _fsspec_stage(segment)
         registry.require("scheme", segment.scheme)  # raises, naming what to install
@@ -107,6 +108,8 @@ def _plan_root(segment: Segment) -> Stage:
 
         if suffix in KNOWN_SUFFIXES:
             registry.require("suffix", suffix)
+        if suffix != ".zarr":  # the format's own directory suffix is never a plugin's
+            registry.refuse_fallback("suffix", suffix)
     entry = registry.claim(segment.body, "a")
     if entry is not None:
         return _stage(segment, "claim", entry)
@@ -142,6 +145,7 @@ def _load(stage: Stage) -> type:
         from zarr_core.storage.fsspec_store import FSStore
 
         return FSStore
+    # The registry checks the class: a Store for a root stage, a StoreAdapter for an adapter.
     return get_registry().load_class(stage.entry)
 
 
@@ -164,7 +168,7 @@ def _open_pipeline(url: str, mode: str, storage_options: dict[str, Any]) -> Reso
     adapter_classes = [_load(s) for s in adapters]
     path = ""
     root_url = root.segment.body
-    if adapter_classes and getattr(adapter_classes[0], "consumes", "node") == "value":
+    if adapter_classes and adapter_classes[0].consumes == "value":
         root_url, path = _split_parent(root_url)
         # What opens the parent is decided by the parent: planned on the whole segment,
         # "data/x.zip|zip:" would go by its suffix to a store for the archive itself.
@@ -173,7 +177,7 @@ def _open_pipeline(url: str, mode: str, storage_options: dict[str, Any]) -> Reso
     store = root_cls.from_url(root_url, mode=mode, **storage_options)
     zarr_format = None
     for stage, cls in zip(adapters, adapter_classes):
-        consumes = getattr(cls, "consumes", "node")
+        consumes = cls.consumes
         if consumes == "value" and not path:
             raise URLPipelineError(
                 url,

@@ -49,6 +49,10 @@ class WrapperStore(Store):
     def is_persistent(self) -> bool:  # type: ignore[override]
         return self.store.is_persistent
 
+    @property
+    def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
+        return self.store.supports_multiprocess_writes
+
     # -- primitives ---------------------------------------------------------------------
     def _get(self, key: str) -> bytes:
         return self.store[key]

@@ -8,11 +8,16 @@ children, each given the store (pickled for ``spawn``, inherited for ``fork``), 
 distinct keys with single writes and batches, then close their store. Every key must be
 there afterwards, and the parent's store must still work.
 
+:class:`AtomicCreationTests` has several processes create the same node at once: with
+``mode="w-"`` exactly one wins (the store's atomic ``set_if_not_exists``), the others get
+``ContainsArrayError``/``ContainsGroupError``; with ``mode="a"`` / ``require_group`` every
+creator of one group succeeds.
+
 Usage (a store plugin's ``tests/test_<name>.py``)::
 
-    from zarr_core.testing.concurrency import SeveralProcessesTests
+    from zarr_core.testing.concurrency import AtomicCreationTests, SeveralProcessesTests
 
-    class TestSeveralProcesses(SeveralProcessesTests):
+    class TestSeveralProcesses(SeveralProcessesTests, AtomicCreationTests):
         def make_store(self, tmp_path):
             return SQLiteStore(tmp_path / "x.sqlite")
 """
@@ -28,7 +33,7 @@ import pytest
 
 from zarr_core.storage import Store
 
-__all__ = ["SeveralProcessesTests", "run_in_threads"]
+__all__ = ["SeveralProcessesTests", "AtomicCreationTests", "run_in_threads"]
 
 WORKERS, KEYS = 4, 60
 
@@ -99,4 +104,79 @@ class SeveralProcessesTests:
             for i in range(KEYS):
                 assert store[f"p{w}/{i}"] == f"{w}:{i}".encode()
         store["after"] = b"2"  # and the parent's store still works
+        store.close()
+
+
+CREATORS, ROUNDS = 6, 4
+
+
+def _create(store: Store, path: str, mode: str, worker: int, barrier, results) -> None:
+    # Module level, for multiprocessing. Each creator waits at the barrier, then races.
+    import zarr_core
+    from zarr_core.errors import ContainsArrayError, ContainsGroupError
+
+    barrier.wait(30)
+    try:
+        if mode == "w-":
+            zarr_core.open_array(
+                store, path=path, mode="w-", shape=(4,), chunks=(2,), dtype="i4", fill_value=worker
+            )
+        else:
+            zarr_core.open_group(store, mode="a").require_group(path)
+            zarr_core.open_group(store, path=path + "/inner", mode="a")
+        results.put((worker, "created"))
+    except (ContainsArrayError, ContainsGroupError) as exc:
+        results.put((worker, type(exc).__name__))
+    except BaseException as exc:  # reported to the parent, which fails the test
+        results.put((worker, f"{type(exc).__name__}: {exc}"))
+    finally:
+        store.close()
+
+
+class AtomicCreationTests:
+    """Creators of one node in several processes at once (see the module docstring)."""
+
+    def make_store(self, tmp_path: Path) -> Store:
+        """A persistent store under ``tmp_path`` that forked children may use."""
+        raise NotImplementedError
+
+    def _race(self, store: Store, path: str, mode: str) -> list[str]:
+        ctx = multiprocessing.get_context("fork")
+        barrier, results = ctx.Barrier(CREATORS), ctx.Queue()
+        procs = [
+            ctx.Process(target=_create, args=(store, path, mode, w, barrier, results))
+            for w in range(CREATORS)
+        ]
+        for p in procs:
+            p.start()
+        outcomes = dict(results.get(timeout=120) for _ in procs)
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * CREATORS
+        return [outcomes[w] for w in range(CREATORS)]
+
+    def test_mode_w_minus_has_exactly_one_winner(self, tmp_path):
+        import zarr_core
+
+        store = self.make_store(tmp_path)
+        for round_ in range(ROUNDS):
+            outcomes = self._race(store, f"r{round_}", "w-")
+            winners = [w for w, o in enumerate(outcomes) if o == "created"]
+            assert len(winners) == 1, outcomes
+            assert set(outcomes) <= {"created", "ContainsArrayError"}, outcomes
+            # The stored metadata is the winner's, not the last writer's.
+            array = zarr_core.open_array(store, path=f"r{round_}", mode="r")
+            assert array.fill_value == winners[0]
+        store.close()
+
+    def test_racing_creators_of_one_group_all_succeed(self, tmp_path):
+        import zarr_core
+
+        store = self.make_store(tmp_path)
+        for round_ in range(ROUNDS):
+            outcomes = self._race(store, f"g{round_}/h", "a")
+            assert outcomes == ["created"] * CREATORS, outcomes
+            assert isinstance(
+                zarr_core.open_group(store, path=f"g{round_}/h/inner"), zarr_core.Group
+            )
         store.close()

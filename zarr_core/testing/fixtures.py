@@ -22,3 +22,7 @@ def plugin_registry():
         yield registry
     finally:
         set_registry(previous)
+
+
+# The Dask kit's cluster, for any test suite (zarr_core.testing.dask).
+from zarr_core.testing.dask import dask_client  # noqa: E402, F401

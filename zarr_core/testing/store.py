@@ -33,6 +33,7 @@ still fails. Every test starts from an empty store.
 from __future__ import annotations
 
 import pickle
+import warnings
 from typing import Any
 
 import pytest
@@ -154,10 +155,12 @@ class StoreTests:
     def test_invalid_backend_keys_are_skipped(self, store):
         store["ok"] = b"1"
         self.backend_set(store, self.invalid_backend_key, b"x")
-        with pytest.warns(InvalidKeyWarning, match="not a valid zarr key"):
-            assert list(store) == ["ok"]
         with pytest.warns(InvalidKeyWarning):
+            assert list(store) == ["ok"]
+        with warnings.catch_warnings():  # a store may warn once per key rather than per listing
+            warnings.simplefilter("ignore", InvalidKeyWarning)
             assert store.list_prefix("") == ["ok"]
+            assert store.listdir("") == ["ok"]
 
     def test_empty(self, store):
         assert len(store) == 0

@@ -47,7 +47,23 @@ def opener(name: str):
 
 
 # -- the conformance kit, once per implementation ----------------------------------------
-class TestDBMStore(StoreTests):
+class _RawDBM:
+    """Reach the records through the open dbm object itself (a second open of the file
+    would not see what the first holds in memory)."""
+
+    persistent = True
+    invalid_backend_key = b"bad\xffkey"  # not UTF-8, as other software may write
+
+    def backend_get(self, store, key):
+        encoded = key.encode("utf-8")
+        return store._handle.call(lambda db: db.get(encoded))
+
+    def backend_set(self, store, key, value):
+        encoded = key if isinstance(key, bytes) else key.encode("utf-8")
+        store._handle.call(lambda db: db.__setitem__(encoded, value))
+
+
+class TestDBMStore(_RawDBM, StoreTests):
     @pytest.fixture(autouse=True, params=AVAILABLE)
     def _implementation(self, request):
         self.open = opener(request.param)
@@ -74,7 +90,7 @@ class TestDBMStore(StoreTests):
             assert len(store) == 0
 
 
-class TestDBMStoreDefaultOpen(StoreTests):
+class TestDBMStoreDefaultOpen(_RawDBM, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return DBMStore(tmp_path / "data.db", flag="r" if read_only else "c")
 

@@ -18,7 +18,7 @@ import zarr_core
 from zarr_core.errors import InvalidKeyError, StorageOptionsError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
-from zarr_core.testing.concurrency import run_in_threads
+from zarr_core.testing.concurrency import AtomicCreationTests, run_in_threads
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
@@ -38,24 +38,39 @@ def temp_files(root: Path) -> list[str]:
 
 
 # -- the conformance kit ----------------------------------------------------------------
-class TestDirectoryStore(StoreTests):
+class _Files:
+    """Reach the files under the store's root with plain file I/O."""
+
+    persistent = True
+
+    def backend_get(self, store, key):
+        path = Path(store.path, key)
+        return path.read_bytes() if path.is_file() else None
+
+    def backend_set(self, store, key, value):
+        path = Path(store.path, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(value)
+
+
+class TestDirectoryStore(_Files, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return DirectoryStore(tmp_path / "data.zarr", read_only=read_only)
 
 
-class TestDirectoryStoreNormalizeKeys(StoreTests):
+class TestDirectoryStoreNormalizeKeys(_Files, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return DirectoryStore(
             tmp_path / "data.zarr", normalize_keys=True, mode="r" if read_only else "a"
         )
 
 
-class TestNestedDirectoryStore(StoreTests):
+class TestNestedDirectoryStore(_Files, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return NestedDirectoryStore(tmp_path / "data.zarr", read_only=read_only)
 
 
-class TestTempStore(StoreTests):
+class TestTempStore(_Files, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         # The first call makes the temporary directory; later calls reopen it.
         first = getattr(self, "_first", None)
@@ -100,7 +115,6 @@ def _attempts(store: DirectoryStore, key: str):
     yield lambda: store.__setitem__(key, b"pwned")
     yield lambda: store.__getitem__(key)
     yield lambda: store.__delitem__(key)
-    yield lambda: store.__contains__(key)
     yield lambda: store.setitems({key: b"pwned"})
     yield lambda: store.getitems([key])
     yield lambda: store.delitems([key])
@@ -111,6 +125,8 @@ def _attempts(store: DirectoryStore, key: str):
     yield lambda: store._set(key, b"pwned")
     yield lambda: store._delete(key)
     yield lambda: store._contains(key)
+    yield lambda: store._set_if_not_exists(key, b"pwned")
+    yield lambda: store._get_many([key])
 
 
 @pytest.mark.parametrize("key", HOSTILE + ["/abs"], ids=repr)
@@ -120,6 +136,7 @@ def test_hostile_keys_touch_nothing_outside_the_root(jail, key):
     for attempt in _attempts(store, key):
         with pytest.raises(InvalidKeyError):
             attempt()
+    assert key not in store  # a string that cannot be a key is not in the store
     assert tree(tmp_path) == before
 
 
@@ -136,10 +153,10 @@ def test_hostile_directory_paths_touch_nothing_outside_the_root(jail, path):
         lambda: store.getsize(path),
         lambda: store.rename("inside/k", path),
         lambda: store.rename(path, "inside/stolen"),
+        lambda: store.list_prefix(path),
     ):
         with pytest.raises(InvalidKeyError):
             attempt()
-    assert store.list_prefix(path) == []
     assert tree(tmp_path) == before
 
 
@@ -447,8 +464,8 @@ def test_open_store_modes_and_options(tmp_path):
     assert not open_store(url, mode="r+").read_only
     lowered = open_store(url, storage_options={"normalize_keys": True, "dimension_separator": "/"})
     assert lowered.normalize_keys and lowered.dimension_separator == "/"
-    with pytest.raises(StorageOptionsError, match="auto_mkdir"):
-        open_store(url, storage_options={"auto_mkdir": True})
+    with pytest.raises(StorageOptionsError, match="auto_mkdir"):  # fsspec's: only for URLs
+        open_store(str(tmp_path / "b.zarr"), storage_options={"auto_mkdir": True})
     with pytest.raises(ValueError, match="names no directory"):
         DirectoryStore.from_url("file://")
 
@@ -466,3 +483,22 @@ def test_lazy_package_exports():
     with pytest.raises(AttributeError):
         zarr_core_directory.Nope  # noqa: B018
     assert zarr_core.storage.DirectoryStore is DirectoryStore
+
+
+def test_file_url_with_fsspec_options_opens_an_fsstore(tmp_path):
+    # zarr-python 2: storage_options on a URL mean fsspec, so FSStore with those options.
+    from zarr_core.storage import FSStore
+
+    store = open_store(f"file://{tmp_path}/x.zarr", storage_options={"auto_mkdir": True})
+    assert isinstance(store, FSStore) and store.fs.auto_mkdir is True
+    store["a/b/c"] = b"1"
+    assert (tmp_path / "x.zarr" / "a" / "b" / "c").read_bytes() == b"1"
+    # Its own options (or none) keep the DirectoryStore; a plain path never takes fsspec's.
+    assert isinstance(open_store(f"file://{tmp_path}/x.zarr"), DirectoryStore)
+    with pytest.raises(StorageOptionsError, match="auto_mkdir"):
+        open_store(str(tmp_path / "y.zarr"), storage_options={"auto_mkdir": True})
+
+
+class TestAtomicCreation(AtomicCreationTests):
+    def make_store(self, tmp_path):
+        return DirectoryStore(tmp_path / "race.zarr")

@@ -23,17 +23,33 @@ from zarr_core.testing.end_to_end import LocalStorePluginTests
 
 
 # -- the conformance kit ----------------------------------------------------------------
-class TestLMDBStore(StoreTests):
+class _RawLMDB:
+    """Reach the records through the lmdb library (the process's one environment)."""
+
+    persistent = True
+    invalid_backend_key = b"bad\xffkey"  # not UTF-8: as other software may write
+
+    def backend_get(self, store, key):
+        with store._shared.env.begin() as txn:
+            return txn.get(key.encode("utf-8"))
+
+    def backend_set(self, store, key, value):
+        raw = key if isinstance(key, bytes) else key.encode("utf-8")
+        with store._shared.env.begin(write=True) as txn:
+            txn.put(raw, value)
+
+
+class TestLMDBStore(_RawLMDB, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return LMDBStore(tmp_path / "data.lmdb", read_only=read_only)
 
 
-class TestLMDBStoreWithoutBuffers(StoreTests):
+class TestLMDBStoreWithoutBuffers(_RawLMDB, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return LMDBStore(tmp_path / "data.mdb", buffers=False, read_only=read_only)
 
 
-class TestLMDBStoreSingleFile(StoreTests):
+class TestLMDBStoreSingleFile(_RawLMDB, StoreTests):
     def make_store(self, tmp_path, read_only=False):
         return LMDBStore(tmp_path / "data.mdb", subdir=False, read_only=read_only)
 

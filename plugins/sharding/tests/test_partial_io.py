@@ -16,6 +16,7 @@ import pytest
 import zarr_core_sharding.codec as codec_module
 
 import zarr_core
+from zarr_core.storage import ByteRange
 from zarr_core.sync import ThreadSynchronizer
 
 INDEX = 16 * 16 + 4  # a 4 x 4 grid of inner chunks, with its CRC-32C
@@ -66,12 +67,12 @@ def inner_size() -> int:
 def test_point_read_fetches_the_index_then_one_range(make, data, location):
     z, store = make(location=location)
     assert z[3, 5] == data[3, 5]
-    index_range = (0, INDEX) if location == "start" else (-INDEX, None)
+    index_range = ByteRange(0, INDEX) if location == "start" else ByteRange.last(INDEX)
     (first, second) = store.reads()
     assert first == ("get_partial_values", [("c/0/0", index_range)])
     assert second[0] == "get_partial_values"
-    ((key, (offset, length)),) = second[1]
-    assert key == "c/0/0" and length == inner_size()
+    ((key, byte_range),) = second[1]
+    assert key == "c/0/0" and byte_range.length == inner_size()
     assert store.bytes_read == INDEX + inner_size()
 
 
@@ -79,7 +80,7 @@ def test_neighbouring_inner_chunks_are_one_request(make, data):
     z, store = make()
     np.testing.assert_array_equal(z[2:6, 4:20], data[2:6, 4:20])  # inner chunks (0,0)-(0,2)
     _, ranges = store.reads()
-    assert ranges == [("get_partial_values", [("c/0/0", (0, 3 * inner_size()))])][0]
+    assert ranges == [("get_partial_values", [("c/0/0", ByteRange(0, 3 * inner_size()))])][0]
     assert store.bytes_read == INDEX + 3 * inner_size()
 
 
@@ -89,14 +90,14 @@ def test_gaps_up_to_the_threshold_are_read_through(make, data, monkeypatch):
     np.testing.assert_array_equal(z[sel], data[sel])
     _, ranges = store.reads()
     # one request per shard, covering chunk 1 in between
-    assert [r for _, r in ranges[1]] == [(0, 3 * inner_size()), (0, 3 * inner_size())]
+    assert [r for _, r in ranges[1]] == [ByteRange(0, 3 * inner_size())] * 2
     monkeypatch.setattr(codec_module, "COALESCE_MAX_GAP", 0)
     store.reset()
     np.testing.assert_array_equal(z[sel], data[sel])
     _, ranges = store.reads()
     assert [r for _, r in ranges[1]] == [
-        (0, inner_size()),
-        (2 * inner_size(), inner_size()),
+        ByteRange(0, inner_size()),
+        ByteRange(2 * inner_size(), inner_size()),
     ] * 2
     assert store.bytes_read == 2 * INDEX + 4 * inner_size()
 
@@ -106,7 +107,7 @@ def test_selection_across_shards_is_two_calls_in_all(make, data):
     np.testing.assert_array_equal(z[28:36, 30:34], data[28:36, 30:34])
     indexes, ranges = store.reads()
     assert sorted(k for k, _ in indexes[1]) == ["c/0/0", "c/0/1", "c/1/0", "c/1/1"]
-    assert all(r == (-INDEX, None) for _, r in indexes[1])
+    assert all(r == ByteRange.last(INDEX) for _, r in indexes[1])
     assert sorted(k for k, _ in ranges[1]) == ["c/0/0", "c/0/1", "c/1/0", "c/1/1"]
     assert store.bytes_read == 4 * INDEX + 4 * inner_size()
 
@@ -156,7 +157,7 @@ def test_missing_inner_chunks_are_not_requested(make, data):
     store.reset()
     np.testing.assert_array_equal(z[0:8, 0:16], np.hstack([np.zeros((8, 8)), data[0:8, 8:16]]))
     _, ranges = store.reads()
-    assert ranges[1] == [("c/0/0", (0, inner_size()))]
+    assert ranges[1] == [("c/0/0", ByteRange(0, inner_size()))]
 
 
 # -- writes -------------------------------------------------------------------------------
@@ -189,8 +190,11 @@ def test_writing_whole_inner_chunks_skips_their_bytes(make, data, monkeypatch):
     z[0:8, 0:16] = 7  # inner chunks (0, 0) and (0, 1) of shard c/0/0, completely
     # the index, then the other 14 inner chunks (one merged range), none of them decoded
     indexes, ranges = store.reads()
-    assert indexes == ("get_partial_values", [("c/0/0", (-INDEX, None))])
-    assert ranges == ("get_partial_values", [("c/0/0", (2 * inner_size(), 14 * inner_size()))])
+    assert indexes == ("get_partial_values", [("c/0/0", ByteRange.last(INDEX))])
+    assert ranges == (
+        "get_partial_values",
+        [("c/0/0", ByteRange(2 * inner_size(), 14 * inner_size()))],
+    )
     assert decoded == [0]
     assert store.calls[-1] == ("setitems", ["c/0/0"])
     expected = data.copy()

@@ -6,17 +6,18 @@ The store class is imported on first access, so that plugin discovery (which imp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_example.store import ExampleStore
 
 __all__ = ["ExampleStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_example import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_example' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ExampleStore": "zarr_core_example.store",
+    },
+)

@@ -3,20 +3,22 @@
 Replace the dict with your backend. What each part is for:
 
 * five primitives (``_get``, ``_set``, ``_delete``, ``_keys``, ``_contains``) -- the base
-  class validates keys and enforces read-only mode before calling them;
-* optional native overrides of the defaults (here ``getitems``); an override must
-  validate keys itself, with :func:`~zarr_core.storage.keys.validate_key`;
+  class's public methods validate keys and enforce read-only mode once, then call them;
+* optional native primitives that replace the base's loops over those five (here
+  ``_get_many``; also ``_set_many``, ``_delete_many``, ``_get_ranges``,
+  ``_set_if_not_exists``, ``_list_prefix``, ``_list_dir``, ``_delete_prefix``,
+  ``_getsize``, ``_rename``, ``_len``: see :mod:`zarr_core.storage.base`). Keys arrive
+  valid, so a primitive never checks them again; public methods are never overridden;
 * ``from_url`` -- how ``zarr_core.open_store("example://...")`` builds the store;
 * equality and pickling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from zarr_core.storage.base import Store, mode_is_read_only
-from zarr_core.storage.keys import validate_key
 
 __all__ = ["ExampleStore"]
 
@@ -38,7 +40,7 @@ class ExampleStore(Store):
     """
 
     # Capability flags. A backend that reads byte ranges natively sets
-    # supports_partial_reads and overrides get_partial_values; one whose data outlives
+    # supports_partial_reads and overrides _get_ranges; one whose data outlives
     # the object (a file, a server) sets is_persistent and pickles by location.
     supports_partial_reads = False
     is_persistent = False
@@ -63,16 +65,16 @@ class ExampleStore(Store):
     def _delete(self, key: str) -> None:
         del self._data[key]
 
-    def _keys(self) -> Iterator[str]:
-        return iter(list(self._data))  # a snapshot: callers may write while iterating
+    def _keys(self) -> Iterable[str]:
+        return list(self._data)  # a snapshot: callers may write while iterating
 
     def _contains(self, key: str) -> bool:
         return key in self._data
 
     # -- a native batch read (one query / pipeline / transaction in a real backend) ------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         data = self._data
-        return {key: data[key] for key in map(validate_key, keys) if key in data}
+        return {key: data[key] for key in keys if key in data}
 
     # -- identity and pickling ------------------------------------------------------------
     # Pickling copies the dict (the default), so copies compare by content. A persistent

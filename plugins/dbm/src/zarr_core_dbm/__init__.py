@@ -7,17 +7,20 @@ is imported on first access so that plugin discovery (which imports
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_dbm.store import IMPLEMENTATIONS, DBMStore, available_implementations
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_dbm import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_dbm' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "DBMStore": "zarr_core_dbm.store",
+        "IMPLEMENTATIONS": "zarr_core_dbm.store",
+        "available_implementations": "zarr_core_dbm.store",
+    },
+)

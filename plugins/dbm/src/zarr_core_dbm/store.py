@@ -38,12 +38,11 @@ import queue
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
-from zarr_core.storage.base import PathStore, as_bytes, mode_is_read_only
-from zarr_core.storage.keys import validate_key
+from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.url import local_path
 
 __all__ = ["DBMStore", "IMPLEMENTATIONS", "available_implementations"]
@@ -337,16 +336,18 @@ class DBMStore(PathStore):
         encoded = key.encode("utf-8")
         return self._call(lambda db: encoded in db)
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         keys = self._call(lambda db: list(db.keys()))
-        return (k.decode("utf-8") for k in keys)
+        # Keys that are not UTF-8 (other software's) become lone surrogates, which the
+        # store's listings skip with a warning.
+        return [k.decode("utf-8", "surrogateescape") for k in keys]
 
-    def __len__(self) -> int:
+    def _len(self) -> int:
         return self._call(len)
 
     # -- batches: one lock (and one thread hop) per batch -------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        wanted = [(k, validate_key(k).encode("utf-8")) for k in keys]
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
+        wanted = [(k, k.encode("utf-8")) for k in keys]
 
         def read(db: Any) -> dict[str, bytes]:
             out = {}
@@ -357,29 +358,21 @@ class DBMStore(PathStore):
                     pass
             return out
 
-        return self._call(read) if wanted else {}
+        return self._call(read)
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        items = [(validate_key(k).encode("utf-8"), as_bytes(v)) for k, v in values.items()]
-        if not items:
-            return
-        self._check_writable(next(iter(values)))
-        self._check_values(v for _, v in items)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self._check_values(items.values())
+        encoded = [(k.encode("utf-8"), v) for k, v in items.items()]
 
         def write(db: Any) -> None:
-            for encoded, value in items:
-                db[encoded] = value
+            for key, value in encoded:
+                db[key] = value
 
         self._call(write)
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        doomed = [validate_key(k) for k in keys]
-        if not doomed:
-            return
-        self._check_writable(doomed[0])
-
+    def _delete_many(self, keys: list[str]) -> None:
         def delete(db: Any) -> None:
-            for key in doomed:
+            for key in keys:
                 try:
                     del db[key.encode("utf-8")]
                 except KeyError:
@@ -387,9 +380,20 @@ class DBMStore(PathStore):
 
         self._call(delete)
 
-    def clear(self) -> None:
-        """Delete every key."""
-        self.rmdir("")
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        # Atomic within this process: every store over the file shares one handle and
+        # its lock. dbm files have no cross-process locking at all (see the README).
+        self._check_values([value])
+        encoded = key.encode("utf-8")
+
+        def create(db: Any) -> bool:
+            if encoded in db:
+                return False
+            db[encoded] = value
+            return True
+
+        with self._handle.lock:
+            return self._handle.call(create)
 
     # -- lifecycle, identity, pickling, URLs ----------------------------------------------
     def flush(self) -> None:

@@ -7,17 +7,20 @@ discovery (which imports :mod:`zarr_core_directory.plugin`) stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_directory.store import DirectoryStore, NestedDirectoryStore, TempStore
 
 __all__ = ["DirectoryStore", "NestedDirectoryStore", "TempStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_directory import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_directory' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "DirectoryStore": "zarr_core_directory.store",
+        "NestedDirectoryStore": "zarr_core_directory.store",
+        "TempStore": "zarr_core_directory.store",
+    },
+)

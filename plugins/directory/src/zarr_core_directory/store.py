@@ -32,12 +32,13 @@ import shutil
 import stat
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from zarr_core.errors import InvalidKeyError
 from zarr_core.pools import io_map
-from zarr_core.storage.base import ByteRange, Store, as_bytes, mode_is_read_only
+from zarr_core.storage.base import PathStore, Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import validate_key
 
 __all__ = ["DirectoryStore", "NestedDirectoryStore", "TempStore"]
@@ -100,7 +101,7 @@ def _write_all(fd: int, value: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-class DirectoryStore(Store):
+class DirectoryStore(PathStore):
     """A store that keeps each key in a file under a root directory.
 
     Parameters
@@ -149,10 +150,7 @@ class DirectoryStore(Store):
         *,
         read_only: bool = False,
     ):
-        super().__init__(
-            read_only=read_only or mode_is_read_only(mode),
-            dimension_separator=dimension_separator,
-        )
+        super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
         path = os.path.abspath(os.fspath(path))
         if os.path.exists(path) and not os.path.isdir(path):
             raise NotADirectoryError(f"{path!r} exists and is not a directory")
@@ -165,6 +163,8 @@ class DirectoryStore(Store):
     # -- key <-> path -------------------------------------------------------------------
     def _path(self, key: str) -> str:
         """The file-system path of ``key``: the one place a key becomes a path."""
+        # Keys reach primitives validated; this is the containment boundary, so it checks
+        # again rather than trust every caller (a validator bug must not escape the root).
         validate_key(key)
         if _WINDOWS and ":" in key:
             raise InvalidKeyError(key, "':' is not allowed in keys on Windows")
@@ -205,6 +205,29 @@ class DirectoryStore(Store):
                 raise KeyError(f"{key!r} is a directory") from None
             raise
 
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        # Write a complete temporary file, then hard-link it to the key: link() fails if
+        # the key exists, atomically, across processes, and never exposes a partial file.
+        path = self._path(key)
+        dirpath = os.path.dirname(path)
+        temp = f"{dirpath}{os.sep}.{uuid.uuid4().hex}{_TEMP_SUFFIX}"
+        try:
+            fd = self._create(temp, dirpath)
+        except NotADirectoryError:
+            raise KeyError(f"{key!r}: a parent of this key is a value, not a directory") from None
+        try:
+            try:
+                _write_all(fd, value)
+            finally:
+                os.close(fd)
+            os.link(temp, path)
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+
     def _create(self, temp: str, dirpath: str) -> int:
         for _ in range(_MKDIR_ATTEMPTS):
             try:
@@ -232,7 +255,7 @@ class DirectoryStore(Store):
     def _contains(self, key: str) -> bool:
         return os.path.isfile(self._path(key))
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         return self._walk(self.path, "")
 
     # -- helpers ------------------------------------------------------------------------
@@ -269,10 +292,7 @@ class DirectoryStore(Store):
             os.unlink(path)
 
     # -- listing ------------------------------------------------------------------------
-    def __len__(self) -> int:
-        return sum(1 for _ in self._keys())
-
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         if self.normalize_keys:
             prefix = prefix.lower()
         # Walk only below the deepest directory the prefix names completely.
@@ -282,32 +302,27 @@ class DirectoryStore(Store):
         except InvalidKeyError:
             return []  # no key lies under a directory with an invalid name
         start = f"{head}/" if head else ""
-        return sorted(k for k in self._walk(dirpath, start) if k.startswith(prefix))
+        return [k for k in self._walk(dirpath, start) if k.startswith(prefix)]
 
-    def listdir(self, path: str = "") -> list[str]:
+    def _list_dir(self, prefix: str) -> Iterable[str]:
         try:
-            with os.scandir(self._dir(path)) as entries:
-                return sorted(e.name for e in entries if not _is_temp(e.name))
+            with os.scandir(self._dir(prefix)) as entries:
+                return [e.name for e in entries if not _is_temp(e.name)]
         except _MISSING:
             return []
 
-    def rmdir(self, path: str = "") -> None:
-        self._check_writable(path or None)
-        dirpath = self._dir(path)
+    def _delete_prefix(self, prefix: str) -> None:
+        dirpath = self._dir(prefix)
         if dirpath == self.path:
             # Clear the contents but keep the root: it may be a mount point or carry
             # permissions the user set up.
-            for name in self.listdir(""):
+            for name in self._list_dir(""):
                 self._remove(self._prefix + name)
         elif os.path.isdir(dirpath):
             self._remove(dirpath)
             self._prune(os.path.dirname(dirpath))
 
-    def clear(self) -> None:
-        """Delete every key (the root directory itself is kept)."""
-        self.rmdir("")
-
-    def getsize(self, path: str = "") -> int:
+    def _getsize(self, path: str) -> int:
         target = self._dir(path)
         if os.path.isfile(target):
             return os.path.getsize(target)
@@ -317,14 +332,10 @@ class DirectoryStore(Store):
                 total += os.path.getsize(os.path.join(target, key))
         return total
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        src_key, dst_key = validate_key(src_path.strip("/")), validate_key(dst_path.strip("/"))
-        self._check_writable(dst_key)
-        if src_key == dst_key or dst_key.startswith(src_key + "/"):
-            raise ValueError(f"cannot rename {src_key!r} to itself or into itself ({dst_key!r})")
+    def _rename(self, src_key: str, dst_key: str) -> None:
         src, dst = self._path(src_key), self._path(dst_key)
         if not os.path.lexists(src):
-            raise KeyError(src_path)
+            raise KeyError(src_key)
         if os.path.isdir(dst) and os.path.isdir(src) and not os.path.islink(src):
             # Merge into an existing directory one value at a time, as the contract's
             # default would, keeping the keys under dst that src does not have.
@@ -338,19 +349,16 @@ class DirectoryStore(Store):
             os.replace(src, dst)  # one atomic step for a value or a whole tree
         self._prune(os.path.dirname(src))
 
-    # -- batches and ranges -------------------------------------------------------------
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        checked = [(validate_key(k), as_bytes(v)) for k, v in values.items()]
-        if checked:
-            self._check_writable(checked[0][0])
-            # Creating a file is mostly filesystem latency: overlap many on the I/O pool.
-            io_map(lambda kv: self._set(*kv), checked)
+    def _len(self) -> int:
+        return sum(1 for _ in self._keys())
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        checked = [validate_key(k) for k in keys]
-        if checked:
-            self._check_writable(checked[0])
-            io_map(self._delete_if_present, checked)
+    # -- batches and ranges -------------------------------------------------------------
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        # Creating a file is mostly filesystem latency: overlap many on the I/O pool.
+        io_map(lambda kv: self._set(*kv), list(items.items()))
+
+    def _delete_many(self, keys: list[str]) -> None:
+        io_map(self._delete_if_present, keys)
 
     def _delete_if_present(self, key: str) -> None:
         try:
@@ -358,7 +366,7 @@ class DirectoryStore(Store):
         except KeyError:
             pass
 
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         # A plain loop: the kernel is the cost here, and threads measured slower.
         # try/except rather than contextlib.suppress, which costs more per key.
         out = {}
@@ -370,10 +378,8 @@ class DirectoryStore(Store):
                 pass
         return out
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        return [self._read_partial(key, byte_range) for key, byte_range in key_ranges]
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
+        return [self._read_partial(key, byte_range) for key, byte_range in requests]
 
     def _read_partial(self, key: str, byte_range: ByteRange | None) -> bytes | None:
         path = self._path(key)
@@ -382,11 +388,6 @@ class DirectoryStore(Store):
                 return _read_file(path)
             except _MISSING:
                 return None
-        offset, length = byte_range
-        if offset < 0 and length is not None:
-            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-        if length is not None and length < 0:
-            raise ValueError(f"negative length in byte range ({offset}, {length})")
         try:
             fd = os.open(path, _O_READ)
         except _MISSING:
@@ -395,11 +396,8 @@ class DirectoryStore(Store):
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None  # a directory is not a key
-            if offset < 0:
-                offset = max(info.st_size + offset, 0)
-            if length is None:
-                length = max(info.st_size - offset, 0)
-            return _read_range(fd, offset, length)
+            start, stop = byte_range.bounds(info.st_size)
+            return _read_range(fd, start, stop - start)
         finally:
             os.close(fd)
 
@@ -421,20 +419,26 @@ class DirectoryStore(Store):
         # reopen the same directory, neither create a new one nor delete it at exit.
         DirectoryStore.__init__(self, **state)
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.path!r}{' (read-only)' if self.read_only else ''}>"
-
     @classmethod
-    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> DirectoryStore:
+    def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> Store:
         """Open a ``file://`` URL or a plain path.
 
         ``file:///abs/path`` is an absolute path and ``file://rel/path`` a path relative
         to the working directory, exactly as fsspec reads them (so a URL means the same
         directory whether or not this plugin is installed). ``~`` is expanded; there is
-        no percent-decoding (again as fsspec). The only storage options are
+        no percent-decoding (again as fsspec). This store's storage options are
         ``normalize_keys`` and ``dimension_separator``.
+
+        A ``file://`` URL given other storage options (fsspec's, such as ``auto_mkdir``)
+        opens an :class:`~zarr_core.storage.FSStore` over fsspec's local file system
+        instead, as zarr-python 2 does.
         """
-        cls._reject_options(storage_options, ("normalize_keys", "dimension_separator"))
+        own = {"normalize_keys", "dimension_separator"}
+        if url[:7].lower() == "file://" and set(storage_options) - own:
+            from zarr_core.storage import FSStore
+
+            return FSStore(url, mode=mode, **storage_options)
+        cls._reject_options(storage_options, own)
         path = url[len("file://") :] if url[:7].lower() == "file://" else url
         if _WINDOWS and path[:1] == "/" and path[2:3] == ":":
             path = path[1:]  # file:///C:/data -> C:/data

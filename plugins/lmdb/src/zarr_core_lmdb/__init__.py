@@ -8,17 +8,18 @@ imported on first access so that plugin discovery, which imports
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_lmdb.store import LMDBStore
 
 __all__ = ["LMDBStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_lmdb import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_lmdb' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "LMDBStore": "zarr_core_lmdb.store",
+    },
+)

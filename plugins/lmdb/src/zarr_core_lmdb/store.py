@@ -39,15 +39,15 @@ import os
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import lmdb
 
 from zarr_core.errors import InvalidKeyError, ReadOnlyError
-from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only, slice_range
-from zarr_core.storage.keys import dir_prefix, validate_key
+from zarr_core.storage.base import PathStore, mode_is_read_only
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
 
 __all__ = ["LMDBStore"]
@@ -76,6 +76,12 @@ _OPTIONS = (
 )  # fmt: skip
 # A write that still fills a map doubled this many times is not going to fit.
 _MAX_GROWTH = 32
+
+
+def _decode(key: bytes) -> str:
+    # Keys that are not UTF-8 (written by other software) decode to lone surrogates, which
+    # the store's listings then skip with a warning instead of failing.
+    return bytes(key).decode("utf-8", "surrogateescape")
 
 
 class _Gate:
@@ -314,8 +320,7 @@ class LMDBStore(PathStore):
             shared.env.set_mapsize(shared.env.info()["map_size"] * 2 if grow else 0)
             shared.resizes += 1
 
-    def _write(self, work: Callable[[lmdb.Transaction], T], key: str | None = None) -> T:
-        self._check_writable(key)
+    def _write(self, work: Callable[[lmdb.Transaction], T]) -> T:
         return self._run(work, write=True)
 
     def _encode(self, key: str) -> bytes:
@@ -339,11 +344,17 @@ class LMDBStore(PathStore):
 
     def _set(self, key: str, value: bytes) -> None:
         encoded = self._encode(key)
-        self._write(lambda txn: txn.put(encoded, value), key)
+        self._write(lambda txn: txn.put(encoded, value))
+
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        encoded = self._encode(key)
+        # One write transaction: LMDB has a single writer, so this is atomic across
+        # threads and processes.
+        return self._write(lambda txn: txn.put(encoded, value, overwrite=False))
 
     def _delete(self, key: str) -> None:
         encoded = self._lookup(key)
-        if encoded is None or not self._write(lambda txn: txn.delete(encoded), key):
+        if encoded is None or not self._write(lambda txn: txn.delete(encoded)):
             raise KeyError(key)
 
     def _contains(self, key: str) -> bool:
@@ -352,18 +363,18 @@ class LMDBStore(PathStore):
             return False
         return self._run(lambda txn: txn.get(encoded) is not None, buffers=True)
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         keys = self._run(lambda txn: list(txn.cursor().iternext(keys=True, values=False)))
-        return (k.decode("utf-8") for k in keys)
+        return [_decode(k) for k in keys]
 
-    def __len__(self) -> int:
+    def _len(self) -> int:
         return self._run(lambda txn: txn.stat()["entries"])
 
     # -- batches ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         wanted = {}
         for key in keys:
-            encoded = self._lookup(validate_key(key))
+            encoded = self._lookup(key)
             if encoded is not None:
                 wanted[encoded] = key
         if not wanted:
@@ -371,43 +382,37 @@ class LMDBStore(PathStore):
         found = self._run(lambda txn: txn.cursor().getmulti(list(wanted)))
         return {wanted[k]: v for k, v in found}
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        items = [(self._encode(validate_key(k)), as_bytes(v)) for k, v in values.items()]
-        if items:
-            self._write(lambda txn: txn.cursor().putmulti(items), next(iter(values)))
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        encoded = [(self._encode(k), v) for k, v in items.items()]
+        self._write(lambda txn: txn.cursor().putmulti(encoded))
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        checked = [validate_key(k) for k in keys]
-        if not checked:
-            return
-        doomed = [e for e in map(self._lookup, checked) if e is not None]
+    def _delete_many(self, keys: list[str]) -> None:
+        doomed = [e for e in map(self._lookup, keys) if e is not None]
 
         def delete(txn: lmdb.Transaction) -> None:
             for encoded in doomed:
                 txn.delete(encoded)
 
-        self._write(delete, checked[0])
+        self._write(delete)
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = [(validate_key(k), r) for k, r in key_ranges]
-        if not requests:
-            return []
-
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         def read(txn: lmdb.Transaction) -> list[bytes | None]:
             out: list[bytes | None] = []
             for key, byte_range in requests:
                 encoded = self._lookup(key)
                 value = None if encoded is None else txn.get(encoded)
-                # slice_range copies only the requested bytes out of a buffer.
-                out.append(None if value is None else slice_range(value, byte_range))
+                if value is None:
+                    out.append(None)
+                elif byte_range is None:
+                    out.append(bytes(value))
+                else:
+                    out.append(byte_range.slice(value))  # copies only the range out
             return out
 
         return self._run(read, buffers=self.buffers)
 
     # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         start = prefix.encode("utf-8")
 
         def scan(txn: lmdb.Transaction) -> list[bytes]:
@@ -421,10 +426,10 @@ class LMDBStore(PathStore):
                 keys.append(key)
             return keys
 
-        return [k.decode("utf-8") for k in self._run(scan)]
+        return [_decode(k) for k in self._run(scan)]
 
-    def listdir(self, path: str = "") -> list[str]:
-        start = dir_prefix(path).encode("utf-8")
+    def _list_dir(self, prefix: str) -> Iterable[str]:
+        start = prefix.encode("utf-8")
 
         def scan(txn: lmdb.Transaction) -> list[bytes]:
             cursor = txn.cursor()
@@ -444,12 +449,12 @@ class LMDBStore(PathStore):
                     found = cursor.next()
             return children
 
-        # Byte order of UTF-8 is code point order, but a child "a" (a key) can be seen
-        # again after "a-b" once its subtree "a/..." is reached: deduplicate and sort.
-        return sorted({c.decode("utf-8") for c in self._run(scan)})
+        # A child "a" (a key) can be seen again after "a-b" once its subtree "a/..." is
+        # reached: the base deduplicates and sorts.
+        return [_decode(c) for c in self._run(scan)]
 
-    def rmdir(self, path: str = "") -> None:
-        start = dir_prefix(path).encode("utf-8")
+    def _delete_prefix(self, prefix: str) -> None:
+        start = prefix.encode("utf-8")
 
         def delete(txn: lmdb.Transaction) -> None:
             if not start:
@@ -460,16 +465,11 @@ class LMDBStore(PathStore):
             while found and cursor.key().startswith(start):
                 found = cursor.delete()  # moves to the next record
 
-        self._write(delete, path.strip("/") or None)
+        self._write(delete)
 
-    def clear(self) -> None:
-        """Delete every key."""
-        self.rmdir("")
-
-    def getsize(self, path: str = "") -> int:
-        path = path.strip("/")
-        start = dir_prefix(path).encode("utf-8")
-        exact = self._lookup(validate_key(path)) if path else None
+    def _getsize(self, path: str) -> int:
+        start = (path + "/" if path else "").encode("utf-8")
+        exact = self._lookup(path) if path else None
 
         def size(txn: lmdb.Transaction) -> int:
             if exact is not None:
@@ -488,8 +488,7 @@ class LMDBStore(PathStore):
 
         return self._run(size, buffers=self.buffers)
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        src, dst = self._check_rename(src_path, dst_path)
+    def _rename(self, src: str, dst: str) -> None:
         src_b, dst_b, under = self._encode(src), dst.encode("utf-8"), (src + "/").encode("utf-8")
 
         def move(txn: lmdb.Transaction) -> int:
@@ -508,8 +507,8 @@ class LMDBStore(PathStore):
             return len(moving)
 
         # buffers=False: the values are copied out before the puts reuse their pages.
-        if not self._write(move, dst):
-            raise KeyError(src_path)
+        if not self._write(move):
+            raise KeyError(src)
 
     # -- lifecycle, identity, pickling, URLs ----------------------------------------------
     def flush(self) -> None:

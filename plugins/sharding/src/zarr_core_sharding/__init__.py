@@ -10,7 +10,9 @@ Classes are imported on first access, so that plugin discovery (which imports
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_sharding.codec import ShardingCodec
@@ -27,18 +29,12 @@ __all__ = [
     "convert_to_sharding_indexed",
 ]
 
-_HOMES = {
-    "ShardingCodec": "codec",
-    "ShardingStorageTransformer": "transformer",
-    "ShardingTransformerStore": "transformer",
-    "convert_to_sharding_indexed": "transformer",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'zarr_core_sharding' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"zarr_core_sharding.{home}"), name)
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ShardingCodec": "zarr_core_sharding.codec",
+        "ShardingStorageTransformer": "zarr_core_sharding.transformer",
+        "ShardingTransformerStore": "zarr_core_sharding.transformer",
+        "convert_to_sharding_indexed": "zarr_core_sharding.transformer",
+    },
+)

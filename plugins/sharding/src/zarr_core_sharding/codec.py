@@ -60,7 +60,7 @@ from zarr_core.indexing import (
     is_total_slice,
 )
 from zarr_core.pools import parallel_map
-from zarr_core.storage import Store
+from zarr_core.storage import ByteRange, Store
 from zarr_core_sharding._layout import EMPTY, RangePlan, block_view, grid_coords, grid_ids
 
 __all__ = ["ShardingCodec", "DEFAULT_INDEX_CODECS", "COALESCE_MAX_GAP"]
@@ -175,7 +175,9 @@ class ShardingCodec(ArrayBytesCodec):
                 f"(such as bytes + crc32c; no compression): {exc}"
             ) from None
         start = index_location == "start"
-        self._index_range = (0, self._index_size) if start else (-self._index_size, None)
+        self._index_range = (
+            ByteRange(0, self._index_size) if start else ByteRange.last(self._index_size)
+        )
         self._payload_start = self._index_size if start else 0
         # One fill-value element, for building chunks and for bitwise emptiness tests.
         self._fill = _fill_element(spec)
@@ -421,6 +423,14 @@ class ShardingCodec(ArrayBytesCodec):
         ):
             if value is None:
                 continue
+            if not len(value):
+                # We never store a shard without inner chunks (it is deleted), so an
+                # empty value is what a failed upload or a power loss left, not fill.
+                raise CorruptChunkError(
+                    shard.key,
+                    f"sharding_indexed: the shard is empty (0 bytes, expected at least the "
+                    f"{self._index_size}-byte index); delete the key to read it as fill values",
+                )
             if byte_range is None:
                 self._take_whole(shard, byte_view(value), ids)
                 continue
@@ -448,7 +458,7 @@ class ShardingCodec(ArrayBytesCodec):
     def _take_whole(self, shard: _Shard, data: memoryview, ids: np.ndarray | None = None) -> None:
         """Read the index and the inner chunks ``ids`` (all by default) out of a whole shard."""
         if len(data) == 0:
-            return  # an empty value is a shard without inner chunks
+            return  # a shard without inner chunks, inside a chain that stores bytes for it
         size = self._index_size
         if len(data) < size:
             raise CorruptChunkError(
@@ -472,7 +482,8 @@ class ShardingCodec(ArrayBytesCodec):
         if nbytes_of(raw) != self._index_size:
             raise CorruptChunkError(
                 key,
-                f"sharding_indexed: the index has {nbytes_of(raw)} bytes, expected {self._index_size}",
+                f"sharding_indexed: the shard is truncated: {nbytes_of(raw)} bytes where its "
+                f"{self._index_size}-byte index should be",
             )
         return self._index.decode(raw, key).reshape(self._n, 2)
 

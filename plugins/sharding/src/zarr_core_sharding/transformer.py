@@ -29,8 +29,9 @@ import numpy as np
 
 from zarr_core.errors import CorruptChunkError, InvalidKeyError, MetadataError
 from zarr_core.metadata.chunk_keys import ChunkKeyEncoding
-from zarr_core.storage import Store
-from zarr_core.storage.base import ByteRange, slice_range
+from zarr_core.storage import Store, WrapperStore
+from zarr_core.storage.byte_range import ByteRange
+from zarr_core.transformers import StorageTransformer
 from zarr_core_sharding._layout import EMPTY, RangePlan
 
 __all__ = [
@@ -71,7 +72,7 @@ def _chunks_per_shard(value: Any, ndim: int | None = None) -> tuple[int, ...]:
     return tuple(value)
 
 
-class ShardingStorageTransformer(Mapping[str, Any]):
+class ShardingStorageTransformer(StorageTransformer, Mapping[str, Any]):
     """The ZEP 2 draft sharding storage transformer: pass it in ``storage_transformers``.
 
     The object is the metadata entry itself (a read-only mapping), so
@@ -164,7 +165,7 @@ class ShardingStorageTransformer(Mapping[str, Any]):
         return ShardingTransformerStore(store, path, cps, array_metadata.chunk_key_encoding)
 
 
-class ShardingTransformerStore(Store):
+class ShardingTransformerStore(WrapperStore):
     """A store that serves an array's chunk keys from shards kept in another store.
 
     Keys under ``path`` that are chunk keys of the array go to shards; every other key
@@ -195,8 +196,7 @@ class ShardingTransformerStore(Store):
         chunks_per_shard: Sequence[int],
         chunk_key_encoding: ChunkKeyEncoding,
     ):
-        super().__init__(read_only=store.read_only)
-        self.store = store
+        super().__init__(store)
         self.path = path
         self.chunks_per_shard = tuple(chunks_per_shard)
         self._prefix = f"{path}/" if path else ""
@@ -276,7 +276,7 @@ class ShardingTransformerStore(Store):
         return b"".join(parts)
 
     # -- reading ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         plain, shards = self._split(keys)
         out = self.store.getitems(plain) if plain else {}
         if not shards:
@@ -291,7 +291,7 @@ class ShardingTransformerStore(Store):
         # One call for every index, one for every wanted chunk (neighbours merged).
         shard_keys = list(shards)
         indexes = self.store.get_partial_values(
-            [(k, (-self._index_size, None)) for k in shard_keys]
+            [(k, ByteRange.last(self._index_size)) for k in shard_keys]
         )
         plans = []
         for shard_key, raw in zip(shard_keys, indexes):
@@ -322,18 +322,14 @@ class ShardingTransformerStore(Store):
             out.update({wanted[i]: bytes(piece) for i, piece in zip(found, pieces)})
         return out
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = list(key_ranges)
-        values = self.getitems(list(dict.fromkeys(k for k, _ in requests)))
-        return [slice_range(values[k], r) if k in values else None for k, r in requests]
+    # Chunks are pieces of shards: ranges of them are sliced from whole chunks.
+    _get_ranges = Store._get_ranges
 
     def _get(self, key: str) -> bytes:
-        return self.getitems([key])[key]
+        return self._get_many([key])[key]
 
     def _contains(self, key: str) -> bool:
-        return key in self.getitems([key])
+        return key in self._get_many([key])
 
     # -- writing ------------------------------------------------------------------------
     def _rewrite(self, shards: Mapping[str, Mapping[int, Any]]) -> None:
@@ -363,8 +359,7 @@ class ShardingTransformerStore(Store):
             if emptied:
                 self.store.delitems(emptied)
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        self._check_writable(next(iter(values), None))
+    def _set_many(self, values: dict[str, bytes]) -> None:
         plain, shards = self._split(values)
         if plain:
             self.store.setitems({k: values[k] for k in plain})
@@ -373,11 +368,7 @@ class ShardingTransformerStore(Store):
                 {s: {i: values[key] for i, key in wanted.items()} for s, wanted in shards.items()}
             )
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        keys = list(keys)
-        if not keys:
-            return
-        self._check_writable(keys[0])
+    def _delete_many(self, keys: list[str]) -> None:
         plain, shards = self._split(keys)
         if plain:
             self.store.delitems(plain)
@@ -385,22 +376,36 @@ class ShardingTransformerStore(Store):
             self._rewrite({s: dict.fromkeys(wanted) for s, wanted in shards.items()})
 
     def _set(self, key: str, value: bytes) -> None:
-        self.setitems({key: value})
+        self._set_many({key: value})
 
     def _delete(self, key: str) -> None:
-        if key not in self.getitems([key]):
+        if key not in self._get_many([key]):
             raise KeyError(key)
-        self.delitems([key])
+        self._delete_many([key])
+
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        if self._locate(key) is None:
+            return self.store.set_if_not_exists(key, value)
+        return Store._set_if_not_exists(self, key, value)
 
     # -- listing ------------------------------------------------------------------------
-    def _keys(self) -> Iterator[str]:
-        return iter(self._expand(self.store.list_prefix("")))
+    def _keys(self) -> Iterable[str]:
+        return self._expand(self.store.list_prefix(""))
 
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _len(self) -> int:
+        return sum(1 for _ in self._keys())
+
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         # A chunk key need not share a prefix with its shard's key (c/3 lives in c/1):
         # below the array, list all of it and filter.
         base = self._prefix if prefix.startswith(self._prefix) else prefix
-        return sorted(k for k in self._expand(self.store.list_prefix(base)) if k.startswith(prefix))
+        return [k for k in self._expand(self.store.list_prefix(base)) if k.startswith(prefix)]
+
+    # Listings, sizes, deletes by prefix and renames follow the chunk keys, not the shards.
+    _list_dir = Store._list_dir
+    _delete_prefix = Store._delete_prefix
+    _getsize = Store._getsize
+    _rename = Store._rename
 
     def _expand(self, keys: Iterable[str]) -> list[str]:
         """Underlying keys with every shard key replaced by the chunk keys it holds."""
@@ -409,7 +414,9 @@ class ShardingTransformerStore(Store):
             (plain if self._locate(key) is None else shards).append(key)
         if not shards:
             return plain
-        indexes = self.store.get_partial_values([(k, (-self._index_size, None)) for k in shards])
+        indexes = self.store.get_partial_values(
+            [(k, ByteRange.last(self._index_size)) for k in shards]
+        )
         for shard_key, raw in zip(shards, indexes):
             if raw is None or len(raw) != self._index_size:
                 continue

@@ -7,17 +7,18 @@ access so that plugin discovery (which imports :mod:`zarr_core_sqlite.plugin`) s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_sqlite.store import SQLiteStore
 
 __all__ = ["SQLiteStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_sqlite import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_sqlite' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "SQLiteStore": "zarr_core_sqlite.store",
+    },
+)

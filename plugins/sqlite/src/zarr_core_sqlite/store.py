@@ -33,18 +33,19 @@ import sqlite3
 import threading
 import urllib.request
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, PathStore, as_bytes, mode_is_read_only
-from zarr_core.storage.keys import dir_prefix, validate_key
+from zarr_core.storage.base import PathStore
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
 
 __all__ = ["SQLiteStore"]
 
 _CREATE = "CREATE TABLE IF NOT EXISTS zarr(k TEXT PRIMARY KEY, v BLOB)"
 _UPSERT = "INSERT INTO zarr(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v"
+_INSERT_NEW = "INSERT INTO zarr(k, v) VALUES (?, ?) ON CONFLICT(k) DO NOTHING"
 # Keys per IN (...) list: well under every SQLite build's variable limit (999 before
 # 3.32), and long enough that a 10,000-chunk read is a handful of statements.
 _BATCH = 900
@@ -95,20 +96,10 @@ def _range(prefix: str) -> tuple[str, tuple[str, ...]]:
     return "k >= ? AND k < ?", (prefix, upper)
 
 
-def _bounds(byte_range: ByteRange | None, size: int) -> tuple[int, int]:
-    """``(start, stop)`` of a byte range (see :mod:`zarr_core.storage.base`) in ``size`` bytes."""
-    if byte_range is None:
-        return 0, size
-    offset, length = byte_range
-    if offset < 0:
-        if length is not None:
-            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-        return max(size + offset, 0), size
-    if length is None:
-        return offset, size
-    if length < 0:
-        raise ValueError(f"negative length in byte range ({offset}, {length})")
-    return offset, min(offset + length, size)
+def _text(key: str | bytes) -> str:
+    # Other software may store keys that are not UTF-8 (as TEXT or BLOB); they come back
+    # as strings with lone surrogates, which the store's listings skip with a warning.
+    return key if isinstance(key, str) else bytes(key).decode("utf-8", "surrogateescape")
 
 
 class SQLiteStore(PathStore):
@@ -164,10 +155,7 @@ class SQLiteStore(PathStore):
         read_only: bool = False,
         **connect_kwargs: Any,
     ):
-        super().__init__(
-            read_only=read_only or mode_is_read_only(mode),
-            dimension_separator=dimension_separator,
-        )
+        super().__init__(mode=mode, read_only=read_only, dimension_separator=dimension_separator)
         managed = sorted(set(connect_kwargs) & set(_MANAGED))
         if managed:
             raise TypeError(f"SQLiteStore sets {managed} itself; do not pass them")
@@ -209,6 +197,7 @@ class SQLiteStore(PathStore):
             if self.read_only and not os.path.exists(self.path):
                 raise FileNotFoundError(f"no SQLite database at {self.path!r}") from exc
             raise
+        conn.text_factory = _text  # a key that is not UTF-8 must not break a listing
         try:
             if self.in_memory:
                 conn.execute(_CREATE)  # even read-only: a new database has nothing else
@@ -265,9 +254,8 @@ class SQLiteStore(PathStore):
             yield self._connection()
 
     @contextmanager
-    def _writing(self, key: str | None = None) -> Iterator[_Connection]:
+    def _writing(self) -> Iterator[_Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` takes SQLite's write lock at once)."""
-        self._check_writable(key)
         conn = self._connection()  # before the lock: after a fork it replaces the lock
         with self._lock:
             conn.execute("BEGIN IMMEDIATE")
@@ -291,6 +279,11 @@ class SQLiteStore(PathStore):
         with self._lock:
             conn.execute(_UPSERT, (key, value))
 
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        conn = self._connection()
+        with self._lock:  # an INSERT that may not replace: atomic across processes
+            return conn.execute(_INSERT_NEW, (key, value)).rowcount == 1
+
     def _delete(self, key: str) -> None:
         conn = self._connection()
         with self._lock:
@@ -302,24 +295,23 @@ class SQLiteStore(PathStore):
         with self._reading() as conn:
             return conn.execute("SELECT 1 FROM zarr WHERE k = ?", (key,)).fetchone() is not None
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         with self._reading() as conn:
             rows = conn.execute("SELECT k FROM zarr ORDER BY k").fetchall()
-        return (k for (k,) in rows)
+        return [_text(k) for (k,) in rows]
 
-    def __len__(self) -> int:
+    def _len(self) -> int:
         with self._reading() as conn:
             return conn.execute("SELECT COUNT(*) FROM zarr").fetchone()[0]
 
     # -- batches ------------------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        wanted = list(dict.fromkeys(map(validate_key, keys)))
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         with self._reading() as conn:
             conn.execute("BEGIN")  # one snapshot for the statements and the blob reads
             try:
-                for i in range(0, len(wanted), _BATCH):
-                    part = wanted[i : i + _BATCH]
+                for i in range(0, len(keys), _BATCH):
+                    part = keys[i : i + _BATCH]
                     marks = ",".join("?" * len(part))
                     query = (
                         f"SELECT k, CASE WHEN length(v) <= {_INLINE} THEN v END, rowid "
@@ -334,26 +326,17 @@ class SQLiteStore(PathStore):
                 conn.execute("COMMIT")
         return out
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        rows = [(validate_key(k), as_bytes(v)) for k, v in values.items()]
-        if not rows:
-            return
-        with self._writing(rows[0][0]) as conn:
-            conn.executemany(_UPSERT, rows)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        with self._writing() as conn:
+            conn.executemany(_UPSERT, items.items())
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        doomed = list(dict.fromkeys(map(validate_key, keys)))
-        if not doomed:
-            return
-        with self._writing(doomed[0]) as conn:
-            for i in range(0, len(doomed), _BATCH):
-                part = doomed[i : i + _BATCH]
+    def _delete_many(self, keys: list[str]) -> None:
+        with self._writing() as conn:
+            for i in range(0, len(keys), _BATCH):
+                part = keys[i : i + _BATCH]
                 conn.execute(f"DELETE FROM zarr WHERE k IN ({','.join('?' * len(part))})", part)
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = [(validate_key(k), r) for k, r in key_ranges]
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         keys = list(dict.fromkeys(k for k, _ in requests))
         out: list[bytes | None] = []
         with self._reading() as conn:
@@ -370,7 +353,8 @@ class SQLiteStore(PathStore):
                         out.append(None)
                         continue
                     rowid, size = found[key]
-                    start, stop = _bounds(byte_range, size or 0)
+                    size = size or 0
+                    start, stop = byte_range.bounds(size) if byte_range else (0, size)
                     if start >= stop:
                         out.append(b"")
                         continue
@@ -384,53 +368,43 @@ class SQLiteStore(PathStore):
         return out
 
     # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         where, params = _range(prefix)
         with self._reading() as conn:
-            rows = conn.execute(f"SELECT k FROM zarr WHERE {where} ORDER BY k", params)
-            return [k for (k,) in rows]
+            rows = conn.execute(f"SELECT k FROM zarr WHERE {where}", params)
+            return [_text(k) for (k,) in rows]
 
-    def listdir(self, path: str = "") -> list[str]:
-        prefix = dir_prefix(path)
+    def _list_dir(self, prefix: str) -> Iterable[str]:
         where, params = _range(prefix)
         # The first segment after the prefix: up to the next '/', or the rest of the key.
         start = len(prefix) + 1
         query = (
             f"SELECT DISTINCT CASE WHEN instr(substr(k, {start}), '/') = 0 THEN substr(k, {start}) "
             f"ELSE substr(k, {start}, instr(substr(k, {start}), '/') - 1) END AS child "
-            f"FROM zarr WHERE {where} ORDER BY child"
+            f"FROM zarr WHERE {where}"
         )
         with self._reading() as conn:
-            return [child for (child,) in conn.execute(query, params)]
+            return [_text(child) for (child,) in conn.execute(query, params)]
 
-    def rmdir(self, path: str = "") -> None:
-        prefix = dir_prefix(path)
+    def _delete_prefix(self, prefix: str) -> None:
         where, params = _range(prefix)
-        with self._writing(prefix or None) as conn:
+        with self._writing() as conn:
             conn.execute(f"DELETE FROM zarr WHERE {where}", params)
 
-    def clear(self) -> None:
-        """Delete every key."""
-        self.rmdir("")
-
-    def getsize(self, path: str = "") -> int:
-        path = path.strip("/")
+    def _getsize(self, path: str) -> int:
         with self._reading() as conn:
             if path:
-                row = conn.execute(
-                    "SELECT length(v) FROM zarr WHERE k = ?", (validate_key(path),)
-                ).fetchone()
+                row = conn.execute("SELECT length(v) FROM zarr WHERE k = ?", (path,)).fetchone()
                 if row is not None:
                     return row[0] or 0
-            where, params = _range(dir_prefix(path))
+            where, params = _range(path + "/" if path else "")
             # length() of a BLOB reads its size from the record header, not the value.
             query = f"SELECT COALESCE(SUM(length(v)), 0) FROM zarr WHERE {where}"
             return conn.execute(query, params).fetchone()[0]
 
-    def rename(self, src_path: str, dst_path: str) -> None:
-        src, dst = self._check_rename(src_path, dst_path)
+    def _rename(self, src: str, dst: str) -> None:
         where, params = _range(src + "/")
-        with self._writing(dst) as conn:
+        with self._writing() as conn:
             # OR REPLACE: a key already at the destination is overwritten, as in a move.
             moved = conn.execute(
                 "UPDATE OR REPLACE zarr SET k = ? WHERE k = ?", (dst, src)
@@ -440,7 +414,7 @@ class SQLiteStore(PathStore):
                 (dst, len(src) + 1, *params),
             ).rowcount
             if not moved:
-                raise KeyError(src_path)
+                raise KeyError(src)
 
     # -- lifecycle, identity, pickling, URLs ----------------------------------------------
     def close(self) -> None:

@@ -8,7 +8,9 @@ access so that plugin discovery (which imports :mod:`zarr_core_zip.plugin`) stay
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_zip.errors import (
@@ -29,19 +31,14 @@ __all__ = [
     "ZipMemberNameWarning",
 ]
 
-_WHERE = {
-    "ZipStore": "store",
-    "ZipReader": "reader",
-    "BadZipArchiveError": "errors",
-    "UnfinishedZipArchiveError": "errors",
-    "ZipArchiveReadOnlyError": "errors",
-    "ZipMemberNameWarning": "errors",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        import importlib
-
-        return getattr(importlib.import_module(f"zarr_core_zip.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'zarr_core_zip' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ZipStore": "zarr_core_zip.store",
+        "ZipReader": "zarr_core_zip.reader",
+        "BadZipArchiveError": "zarr_core_zip.errors",
+        "UnfinishedZipArchiveError": "zarr_core_zip.errors",
+        "ZipArchiveReadOnlyError": "zarr_core_zip.errors",
+        "ZipMemberNameWarning": "zarr_core_zip.errors",
+    },
+)

@@ -471,19 +471,6 @@ def decompress(member: Member, raw: bytes, where: str) -> bytes:
     return value
 
 
-def range_bounds(byte_range: tuple[int, int | None], size: int) -> tuple[int, int]:
-    """``(start, stop)`` of a store byte range within a value of ``size`` bytes, clipped to it."""
-    offset, length = byte_range
-    if offset < 0:
-        if length is not None:
-            raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
-        return max(size + offset, 0), size
-    if length is not None and length < 0:
-        raise ValueError(f"negative length in byte range ({offset}, {length})")
-    start = min(offset, size)
-    return start, size if length is None else min(start + length, size)
-
-
 # -- writing -----------------------------------------------------------------------------
 def check_method(method: int) -> int:
     """Return ``method`` if this package can write it, else raise ``ValueError``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 
 from zarr_core.errors import ReadOnlyError, ZarrCoreError
+from zarr_core.storage.base import InvalidKeyWarning
 
 __all__ = [
     "BadZipArchiveError",
@@ -45,5 +46,5 @@ class ZipArchiveReadOnlyError(ReadOnlyError):
         )
 
 
-class ZipMemberNameWarning(UserWarning):
+class ZipMemberNameWarning(InvalidKeyWarning):
     """An archive holds members whose names are not valid store keys; they are not exposed."""

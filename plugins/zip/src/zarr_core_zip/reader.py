@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
-from zarr_core.storage.base import ByteRange, Store, slice_range
+from zarr_core.storage.adapters import StoreAdapter
+from zarr_core.storage.base import Store
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import normalize_path, validate_key
 from zarr_core_zip import _format as fmt
 from zarr_core_zip.errors import BadZipArchiveError, ZipArchiveReadOnlyError
@@ -29,7 +31,7 @@ MAX_GAP = 1 << 16
 MAX_SPAN = 16 << 20
 
 
-class ZipReader(Store):
+class ZipReader(Store, StoreAdapter):
     """A read-only store over the zip archive stored at ``key`` of ``store``.
 
     Parameters
@@ -211,41 +213,31 @@ class ZipReader(Store):
     def _contains(self, key: str) -> bool:
         return key in self._index
 
-    def _keys(self) -> Iterator[str]:
-        return iter(list(self._index))
+    def _keys(self) -> Iterable[str]:
+        return list(self._index)
 
-    def __len__(self) -> int:
+    def _len(self) -> int:
         return len(self._index)
 
     def _check_writable(self, key: str | None = None) -> None:
         raise ZipArchiveReadOnlyError(f"store {self!r}", key)
 
     # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
-        return sorted(k for k in self._index if k.startswith(prefix))
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
+        return [k for k in self._index if k.startswith(prefix)]
 
-    def getsize(self, path: str = "") -> int:
-        path = path.strip("/")
-        if path:
-            path = validate_key(path)
-            if path in self._index:
-                return self._index[path].usize
+    def _getsize(self, path: str) -> int:
+        if path in self._index:
+            return self._index[path].usize
         prefix = path + "/" if path else ""
         return sum(m.usize for k, m in self._index.items() if k.startswith(prefix))
 
     # -- batches and ranges -------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        found = {}
-        for key in keys:
-            member = self._index.get(validate_key(key))
-            if member is not None:
-                found[key] = member
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
+        found = {key: self._index[key] for key in keys if key in self._index}
         return dict(zip(found, self._values(list(found.values()))))
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = [(validate_key(k), r) for k, r in key_ranges]
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         ranged = []  # (request index, member, start, stop) of stored members
         whole: dict[str, fmt.Member] = {}
         for i, (key, byte_range) in enumerate(requests):
@@ -253,7 +245,7 @@ class ZipReader(Store):
             if member is None:
                 continue
             if byte_range is not None and member.method == zipfile.ZIP_STORED:
-                ranged.append((i, member, *fmt.range_bounds(byte_range, member.usize)))
+                ranged.append((i, member, *byte_range.bounds(member.usize)))
             else:
                 whole[key] = member
         self._locate(m for _, m, start, stop in ranged if stop > start)
@@ -269,7 +261,7 @@ class ZipReader(Store):
             out[i] = piece
         for i, (key, byte_range) in enumerate(requests):
             if key in values:
-                out[i] = slice_range(values[key], byte_range)
+                out[i] = values[key] if byte_range is None else byte_range.slice(values[key])
         return out
 
     # -- lifecycle ----------------------------------------------------------------------

@@ -37,11 +37,11 @@ import threading
 import uuid
 import weakref
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from zarr_core.storage.base import ByteRange, Store, as_bytes, slice_range
-from zarr_core.storage.keys import validate_key
+from zarr_core.storage.base import PathStore
+from zarr_core.storage.byte_range import ByteRange
 from zarr_core_zip import _format as fmt
 from zarr_core_zip.errors import BadZipArchiveError
 
@@ -389,7 +389,7 @@ def _copy_of(member: fmt.Member, header: bytes, offset: int) -> fmt.Member:
     return copy
 
 
-class ZipStore(Store):
+class ZipStore(PathStore):
     """A store in a single zip file.
 
     Parameters
@@ -498,26 +498,23 @@ class ZipStore(Store):
             self._archive.refresh()
             return key in self._archive.index
 
-    def _keys(self) -> Iterator[str]:
+    def _keys(self) -> Iterable[str]:
         with self._archive.lock:
             self._archive.refresh()
-            return iter(list(self._archive.index))
+            return list(self._archive.index)
 
-    def __len__(self) -> int:
+    def _len(self) -> int:
         with self._archive.lock:
             self._archive.refresh()
             return len(self._archive.index)
 
     # -- listing ------------------------------------------------------------------------
-    def list_prefix(self, prefix: str) -> list[str]:
+    def _list_prefix(self, prefix: str) -> Iterable[str]:
         with self._archive.lock:
             self._archive.refresh()
-            return sorted(k for k in self._archive.index if k.startswith(prefix))
+            return [k for k in self._archive.index if k.startswith(prefix)]
 
-    def getsize(self, path: str = "") -> int:
-        path = path.strip("/")
-        if path:
-            path = validate_key(path)
+    def _getsize(self, path: str) -> int:
         with self._archive.lock:
             self._archive.refresh()
             index = self._archive.index
@@ -526,13 +523,8 @@ class ZipStore(Store):
             prefix = path + "/" if path else ""
             return sum(m.usize for k, m in index.items() if k.startswith(prefix))
 
-    def clear(self) -> None:
-        """Delete every key."""
-        self.rmdir("")
-
     # -- batches and ranges -------------------------------------------------------------
-    def getitems(self, keys: Sequence[str]) -> dict[str, bytes]:
-        keys = [validate_key(k) for k in keys]
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
         archive = self._archive
         with archive.lock:
             archive.refresh()
@@ -544,28 +536,27 @@ class ZipStore(Store):
         where = repr(self.path)
         return {key: fmt.decompress(m, raw, where) for (key, m), raw in zip(found.items(), raws)}
 
-    def setitems(self, values: Mapping[str, Any]) -> None:
-        checked = {validate_key(k): as_bytes(v) for k, v in values.items()}
-        if checked:
-            self._check_writable(next(iter(checked)))
-            self._archive.append(checked)
+    def _set_many(self, items: dict[str, bytes]) -> None:
+        self._archive.append(items)
 
-    def delitems(self, keys: Iterable[str]) -> None:
-        checked = [validate_key(k) for k in keys]
-        if checked:
-            self._check_writable(checked[0])
-            self._archive.remove(checked)
+    def _delete_many(self, keys: list[str]) -> None:
+        self._archive.remove(keys)
 
-    def rmdir(self, path: str = "") -> None:
-        self._check_writable(path or None)
-        path = path.strip("/")
-        prefix = validate_key(path) + "/" if path else ""
-        self._archive.remove(self.list_prefix(prefix))
+    def _delete_prefix(self, prefix: str) -> None:
+        self._archive.remove(list(self._list_prefix(prefix)))
 
-    def get_partial_values(
-        self, key_ranges: Iterable[tuple[str, ByteRange | None]]
-    ) -> list[bytes | None]:
-        requests = [(validate_key(k), r) for k, r in key_ranges]
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        # Atomic among the threads sharing this store (its archive's lock); a zip file has
+        # no locking between writers in several processes (see the README).
+        archive = self._archive
+        with archive.lock:
+            archive.refresh()
+            if key in archive.index:
+                return False
+            archive.append({key: value})
+            return True
+
+    def _get_ranges(self, requests: list[tuple[str, ByteRange | None]]) -> list[bytes | None]:
         archive = self._archive
         out: list[bytes | None] = []
         whole: dict[str, bytes] = {}
@@ -576,7 +567,7 @@ class ZipStore(Store):
                 if member is None:
                     out.append(None)
                 elif member.method == zipfile.ZIP_STORED and byte_range is not None:
-                    start, stop = fmt.range_bounds(byte_range, member.usize)
+                    start, stop = byte_range.bounds(member.usize)
                     out.append(
                         _pread(archive.fd, stop - start, archive.data_offset(member) + start)
                     )
@@ -584,7 +575,8 @@ class ZipStore(Store):
                     # Compressed members are read whole, once per request batch.
                     if key not in whole:
                         whole[key] = fmt.decompress(member, archive.read(member), repr(self.path))
-                    out.append(slice_range(whole[key], byte_range))
+                    value = whole[key]
+                    out.append(value if byte_range is None else byte_range.slice(value))
         return out
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -596,9 +588,6 @@ class ZipStore(Store):
         """Finish the archive (directory, then compaction if needed) and close the file. Idempotent."""
         self._finalizer()
         super().close()
-
-    def _identity(self) -> Any:
-        return self.path
 
     def __getstate__(self) -> dict[str, Any]:
         # The copy reopens the file, so what this store wrote must be in it.
@@ -614,9 +603,6 @@ class ZipStore(Store):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         ZipStore.__init__(self, **state)
-
-    def __repr__(self) -> str:
-        return f"<ZipStore {self.path!r}{' (read-only)' if self.read_only else ''}>"
 
     @classmethod
     def from_url(cls, url: str, *, mode: str = "a", **storage_options: Any) -> ZipStore:
