@@ -45,7 +45,7 @@ KNOWN_STORAGE_TRANSFORMERS: dict[str, str] = {
 # Distributions above that are designed but not in the repository yet; install hints say
 # so instead of naming a command that cannot work (a test checks this against plugins/).
 PLANNED_DISTRIBUTIONS: frozenset[str] = frozenset(
-    ("zarr-core-abs", "zarr-core-cache", "zarr-core-mongodb", "zarr-core-n5", "zarr-core-redis")
+    ("zarr-core-abs", "zarr-core-cache", "zarr-core-n5", "zarr-core-redis")
 )
 
 KNOWN: dict[str, dict[str, str]] = {

@@ -7,17 +7,13 @@ Installing this distribution makes ``mongodb://`` and ``mongodb+srv://`` URLs op
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zarr_core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from zarr_core_mongodb.store import MongoDBStore
 
 __all__ = ["MongoDBStore"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from zarr_core_mongodb import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module 'zarr_core_mongodb' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"MongoDBStore": "zarr_core_mongodb.store"})

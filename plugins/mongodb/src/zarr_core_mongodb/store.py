@@ -91,6 +91,7 @@ class MongoDBStore(Store):
     """
 
     is_persistent = True
+    supports_multiprocess_writes = True  # the server serialises each document's writes
 
     def __init__(
         self,
