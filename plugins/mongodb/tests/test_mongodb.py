@@ -183,11 +183,9 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     parts = -(-1100 // per_query)
     counter.commands.clear()
     store.setitems(values)
-    # Per part of the keys, one query for GridFS files being replaced (in their small
-    # collection); one bulk write, which pymongo may split by size, never by key.
-    assert counter.commands.count("find") == parts
-    assert set(counter.commands) == {"find", "update"}
-    assert counter.commands.count("update") <= 3
+    # Per part of the keys: one query for GridFS files being replaced (in their small
+    # collection) and one bulk write of upserts.
+    assert counter.commands == ["find", "update"] * parts
 
     counter.commands.clear()
     got = store.getitems([*values, "missing"])
@@ -279,13 +277,14 @@ def test_defaults_and_pickling(mongodb_server, database):
     store = mongodb_store(mongodb_server, database, dimension_separator="/", connectTimeoutMS=999)
     store["x"] = b"1"
     state = pickle.dumps(store)
-    assert b"x" * 3 not in state and b"Socket" not in state
+    # The parameters travel, not the client: no pymongo object is in the pickle.
+    assert b"pymongo" not in state and len(state) < 1000
     clone = pickle.loads(state)
     assert clone == store and clone.dimension_separator == "/"
     assert clone.client is not store.client
     assert clone.client.options.pool_options.connect_timeout == 0.999
     assert clone["x"] == b"1"
-    assert repr(store) == (f"<MongoDBStore MongoDB {mongodb_server.address} ({database}.zarr)>")
+    assert repr(store) == f"<MongoDBStore MongoDB {mongodb_server.address} ({database}.zarr)>"
 
 
 def test_open_by_url(mongodb_server, database):

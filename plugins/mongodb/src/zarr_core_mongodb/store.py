@@ -349,19 +349,21 @@ class MongoDBStore(Store):
             self._set(*next(iter(items.items())))
             return
         keys = list(items)
+        update = self._update
         with self._errors(_batch("setitems", keys), keys[0]):
             self._ensure_index()
-            # Large values are uploaded first: a marker never names a file still being
-            # written. Files of replaced markers are deleted after the replacement, so a
-            # crash leaves at worst an unreferenced file, never a key without its value.
-            old_files = self._files_in(keys)
-            update = self._update
-            requests = [
-                UpdateOne({_KEY: key}, update(key, value), upsert=True)
-                for key, value in items.items()
-            ]
-            self.collection.bulk_write(requests, ordered=False)
-            self._delete_files(old_files)
+            # One bulk write per part, not one for all: a server that runs a request to
+            # the end before answering anything else (nx-27017) would otherwise miss
+            # pymongo's heartbeats during a long batch, and pymongo would cancel it.
+            for part in _parts(keys):
+                # Large values are uploaded first: a marker never names a file still
+                # being written. Files of replaced markers are deleted after the
+                # replacement, so a crash leaves at worst an unreferenced file, never a
+                # key without its value.
+                old_files = self._files_in(part)
+                requests = [UpdateOne({_KEY: k}, update(k, items[k]), upsert=True) for k in part]
+                self.collection.bulk_write(requests, ordered=False)
+                self._delete_files(old_files)
 
     def _delete_many(self, keys: list[str]) -> None:
         with self._errors(_batch("delitems", keys), keys[0]):
