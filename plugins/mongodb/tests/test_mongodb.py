@@ -331,3 +331,14 @@ def test_bad_urls_and_options(mongodb_server_kind):
     # mongodb+srv needs DNS SRV records; this machine resolves none.
     with pytest.raises(StorageOptionsError, match="zarr-core-test.invalid"):
         open_store("mongodb+srv://zarr-core-test.invalid/db/coll")
+
+
+def test_document_without_value_is_an_error_not_a_missing_key(mongodb_server, client, database):
+    # Written by other software: reading it must not pass for a missing chunk.
+    client[database]["zarr"].insert_one({"key": "c/0", "data": b"elsewhere"})
+    store = mongodb_store(mongodb_server, database)
+    with pytest.raises(StoreBackendError, match="get of key 'c/0' failed.*KeyError") as info:
+        store["c/0"]
+    assert not isinstance(info.value, KeyError)
+    with pytest.raises(StoreBackendError, match="getitems of key 'c/0'"):
+        store.getitems(["c/0"])
