@@ -328,9 +328,7 @@ class MongoDBStore(Store):
         with self._errors(_batch("getitems", keys), keys[0]):
             marked = []
             for part in _parts(keys):
-                found = self.collection.find(
-                    {_KEY: {"$in": part}}, _VALUE_FIELDS, batch_size=_BATCH_SIZE
-                )
+                found = self.collection.find(_among(part), _VALUE_FIELDS, batch_size=_BATCH_SIZE)
                 for doc in found:
                     if _GRIDFS in doc:
                         marked.append(doc)
@@ -369,7 +367,7 @@ class MongoDBStore(Store):
         with self._errors(_batch("delitems", keys), keys[0]):
             files = self._files_in(keys)
             for part in _parts(keys):
-                self.collection.delete_many({_KEY: {"$in": part}})
+                self.collection.delete_many(_among(part))
             self._delete_files(files)
 
     def _set_if_not_exists(self, key: str, value: bytes) -> bool:
@@ -507,6 +505,12 @@ def _under(prefix: str) -> dict[str, Any]:
     if not prefix:
         return {}
     return {_KEY: {"$regex": "^" + re.escape(prefix)}}
+
+
+def _among(keys: list[str]) -> dict[str, Any]:
+    """The query matching the documents of ``keys``: equality for one key (the engine
+    fetches large chunks one per call, and nx-27017 answers ``$in`` with a full scan)."""
+    return {_KEY: keys[0]} if len(keys) == 1 else {_KEY: {"$in": keys}}
 
 
 def _parts(keys: list[str]) -> Iterator[list[str]]:
