@@ -71,6 +71,7 @@ def test_unresponsive_server_is_a_timeout(server):
     store = mongodb_store(server, "db", socketTimeoutMS=300)
     store["k"] = b"v"
     os.killpg(server.process.pid, signal.SIGSTOP)  # accepts nothing, answers nothing
+    time.sleep(0.2)  # let the stop reach every thread of the server
     try:
         with pytest.raises(StoreTimeoutError) as info:
             store["k"]
