@@ -410,9 +410,7 @@ def test_top_level_store_names_load_through_the_registry(plugin_registry):
         r"zarr-core-zip \(or, from source: pip install .*plugins/zip\)",
     ):
         zarr_core.ZipStore  # noqa: B018
-    with pytest.raises(
-        PluginNotFoundError, match="zarr-core-mongodb, which is planned but not written yet"
-    ):
+    with pytest.raises(PluginNotFoundError, match="pip install zarr-core-mongodb"):
         zarr_core.MongoDBStore  # noqa: B018
     import sys
 

@@ -135,9 +135,7 @@ def test_unknown_first_party_scheme_names_distribution(plugin_registry):
     with pytest.raises(PluginNotFoundError) as info:
         open_store("mongodb://localhost/data")
     message = str(info.value)
-    # zarr-core-mongodb is planned, not written: no install command that cannot work
-    assert "the plugin zarr-core-mongodb, which is planned but not written yet" in message
-    assert "pip install" not in message
+    assert "install it with: pip install zarr-core-mongodb (or, from source:" in message
     assert "Installed schemes: file, memory, zarr2, zarr3" in message
     assert info.value.distribution == "zarr-core-mongodb"
     assert isinstance(info.value, ValueError)
@@ -335,7 +333,7 @@ def test_list_plugins_and_cli(plugin_registry, capsys):
     assert cli_main(["which", "fake://x|zarr2:"]) == 0
     assert "DictStore" in capsys.readouterr().out
     assert cli_main(["which", "mongodb://x"]) == 1
-    assert "zarr-core-mongodb, which is planned" in capsys.readouterr().err
+    assert "pip install zarr-core-mongodb" in capsys.readouterr().err
 
 
 def test_cli_entry_points_run():

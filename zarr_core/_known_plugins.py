@@ -15,6 +15,7 @@ KNOWN_SCHEMES: dict[str, str] = {
     "file": "zarr-core-directory",
     "lmdb": "zarr-core-lmdb",
     "mongodb": "zarr-core-mongodb",
+    "mongodb+srv": "zarr-core-mongodb",
     "n5": "zarr-core-n5",
     "redis": "zarr-core-redis",
     "rediss": "zarr-core-redis",
@@ -44,7 +45,7 @@ KNOWN_STORAGE_TRANSFORMERS: dict[str, str] = {
 
 # Distributions above that are designed but not in the repository yet; install hints say
 # so instead of naming a command that cannot work (a test checks this against plugins/).
-PLANNED_DISTRIBUTIONS: frozenset[str] = frozenset(("zarr-core-mongodb",))
+PLANNED_DISTRIBUTIONS: frozenset[str] = frozenset()
 
 KNOWN: dict[str, dict[str, str]] = {
     "scheme": KNOWN_SCHEMES,
