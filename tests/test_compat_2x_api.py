@@ -549,3 +549,13 @@ def test_a_subarray_dtype_adds_its_axes(zarr_format):
     assert (z.shape, z.chunks, z.dtype) == ((4, 2, 2), (2, 2, 2), np.dtype("f4"))
     z[0] = 1
     assert z[0].tolist() == [[1.0, 1.0], [1.0, 1.0]] and float(z[1:].sum()) == 0
+
+
+def test_digest_of_the_same_new_array_is_zarr_python_2s():
+    # zarr-python 2.18.7: zarr.zeros((4,), chunks=(2,), dtype="i4", store=zarr.MemoryStore())
+    # .hexdigest() (sha1 over chunks, then .zarray and .zattrs as it writes them)
+    z = zarr_core.zeros((4,), chunks=(2,), dtype="i4", store=zarr_core.MemoryStore(), zarr_format=2)
+    assert z.hexdigest() == "8afc97270c24bb97447893d6047437f1bce85eea"
+    assert b"dimension_separator" not in z.store[".zarray"]  # the default, left out as 2.x does
+    nested = zarr_core.zeros((4,), chunks=(2,), dimension_separator="/", zarr_format=2)
+    assert b'"dimension_separator": "/"' in nested.store[".zarray"]

@@ -173,6 +173,7 @@ def _v2_metadata(
         order=order,
         filters=filters or None,
         dimension_separator=dimension_separator or ".",
+        separator_stated=dimension_separator is not None,
     )
 
 

@@ -78,6 +78,10 @@ class ArrayMetadataV2(ArrayDocument):
         numcodecs configurations or ``None``. Object arrays need an object codec first.
     dimension_separator
         ``"."`` or ``"/"``.
+    separator_stated
+        Whether the document states the separator. zarr-python 2 leaves out the default
+        ``"."`` when nobody chose one, and so does this document then: the same array has
+        byte-identical metadata (and ``digest()``) in both libraries.
     source_key
         The store key the document was read from; only used in error messages.
     """
@@ -90,6 +94,7 @@ class ArrayMetadataV2(ArrayDocument):
     order: Literal["C", "F"] = "C"
     filters: list[dict] | None = None
     dimension_separator: Literal[".", "/"] = "."
+    separator_stated: bool = field(default=True, kw_only=True, compare=False, repr=False)
     source_key: str | None = field(default=None, kw_only=True, repr=False)
 
     zarr_format: ClassVar[Literal[2]] = 2
@@ -165,6 +170,7 @@ class ArrayMetadataV2(ArrayDocument):
             filters=filters,
             # Absent in older data, null in some writers: both mean the default.
             dimension_separator=doc.get("dimension_separator") or ".",
+            separator_stated=bool(doc.get("dimension_separator")),
             source_key=key,
         )
 
@@ -181,8 +187,9 @@ class ArrayMetadataV2(ArrayDocument):
             ),
             "order": self.order,
             "filters": self.filters,
-            "dimension_separator": self.dimension_separator,
         }
+        if self.separator_stated or self.dimension_separator != ".":
+            doc["dimension_separator"] = self.dimension_separator
         return dump_document(doc, indent=4, sort_keys=True, key=self.source_key)
 
     @property
