@@ -1,57 +1,21 @@
-"""A database written by other software, holding keys that are not valid zarr keys.
-
-A key that is not UTF-8 and text keys such as ``../../x`` are skipped (with an
-InvalidKeyWarning) by listings, so the hierarchy still lists, opens and copies.
-"""
+"""An LMDB environment written by other software, holding keys that are not valid zarr keys
+(zarr-core's foreign-keys kit): listings skip them, the hierarchy lists, opens and copies."""
 
 from __future__ import annotations
 
 import lmdb
-import numpy as np
-import pytest
 from zarr_core_lmdb import LMDBStore
 
-import zarr_core
-from zarr_core.storage import MemoryStore, open_store
-from zarr_core.storage.base import InvalidKeyWarning
-
-VALID = ["a/c/0", "a/c/1", "a/zarr.json", "zarr.json"]
-FOREIGN = [b"bad\xffkey", b"a/\xfe", "../../x", "a/../../y", "/abs", "a//b", "a\\b"]
+from zarr_core.testing.foreign import ForeignKeysTests
 
 
-@pytest.fixture
-def path(tmp_path):
-    path = tmp_path / "x.lmdb"
-    with zarr_core.open_group(f"lmdb:///{path}", mode="w") as root:
-        root.zeros("a", shape=(4,), chunks=(2,), dtype="i4")[...] = np.arange(4)
-    env = lmdb.open(str(path))  # the store closed it: another program's own open
-    with env.begin(write=True) as txn:
-        for key in FOREIGN:
-            txn.put(key if isinstance(key, bytes) else key.encode(), b"foreign")
-    env.close()
-    return path
+class TestForeignKeys(ForeignKeysTests):
+    def open_store(self, tmp_path, read_only=False):
+        return LMDBStore(tmp_path / "x.lmdb", read_only=read_only)
 
-
-def test_keys_skip_what_is_not_a_key(path):
-    store = LMDBStore(path, read_only=True)
-    with pytest.warns(InvalidKeyWarning, match="not a valid zarr key"):
-        assert sorted(store.keys()) == VALID
-    with pytest.warns(InvalidKeyWarning):
-        assert store.listdir("a") == ["c", "zarr.json"]
-
-
-@pytest.mark.filterwarnings("ignore::zarr_core.storage.base.InvalidKeyWarning")
-def test_open_group_and_read(path):
-    root = zarr_core.open_group(LMDBStore(path, read_only=True), mode="r")
-    assert list(root) == ["a"]
-    assert root["a"][...].tolist() == [0, 1, 2, 3]
-
-
-@pytest.mark.filterwarnings("ignore::zarr_core.storage.base.InvalidKeyWarning")
-@pytest.mark.parametrize("dest", ["memory", "directory"])
-def test_copy_store_copies_the_valid_keys(path, tmp_path, dest):
-    target = MemoryStore() if dest == "memory" else open_store(str(tmp_path / "copy.zarr"))
-    copied, skipped, _ = zarr_core.copy_store(LMDBStore(path, read_only=True), target)
-    assert (copied, skipped) == (len(VALID), 0)
-    assert sorted(target) == VALID
-    assert zarr_core.open_array(target, path="a", mode="r")[...].tolist() == [0, 1, 2, 3]
+    def write_raw(self, tmp_path, items):
+        env = lmdb.open(str(tmp_path / "x.lmdb"))  # the store closed it: another program's
+        with env.begin(write=True) as txn:
+            for key, value in items.items():
+                txn.put(key if isinstance(key, bytes) else key.encode(), value)
+        env.close()
