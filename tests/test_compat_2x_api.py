@@ -559,3 +559,13 @@ def test_digest_of_the_same_new_array_is_zarr_python_2s():
     assert b"dimension_separator" not in z.store[".zarray"]  # the default, left out as 2.x does
     nested = zarr_core.zeros((4,), chunks=(2,), dimension_separator="/", zarr_format=2)
     assert b'"dimension_separator": "/"' in nested.store[".zarray"]
+
+
+def test_structured_dtypes_with_object_fields_are_refused_by_name():
+    # A documented difference (docs/migration.md): zarr-python 2.18.7 accepts the dtype but
+    # cannot store it (JSON: "setting an array element with a sequence"; Pickle: "error
+    # decoding metadata"); zarr-core refuses it up front, naming the field.
+    from zarr_core.errors import MetadataError
+
+    with pytest.raises(MetadataError, match="field 'dtype'.*structured dtypes cannot contain"):
+        zarr_core.zeros((2,), dtype=[("a", "i4"), ("b", object)], zarr_format=2)
