@@ -185,6 +185,20 @@ class DirectoryStore(PathStore):
             raise KeyError(key) from None
 
     def _set(self, key: str, value: bytes) -> None:
+        # Rename over the key: a reader (or a crash) sees the old value or the new one.
+        self._put(key, value, link=False)
+
+    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
+        # Hard-link to the key: link() fails if the key exists, atomically, across
+        # processes, and never exposes a partial file.
+        try:
+            self._put(key, value, link=True)
+        except FileExistsError:
+            return False
+        return True
+
+    def _put(self, key: str, value: bytes, link: bool) -> None:
+        """Write ``value`` to a temporary file beside the key, then rename or link it there."""
         path = self._path(key)
         dirpath = os.path.dirname(path)
         temp = f"{dirpath}{os.sep}.{uuid.uuid4().hex}{_TEMP_SUFFIX}"
@@ -197,36 +211,18 @@ class DirectoryStore(PathStore):
                 _write_all(fd, value)
             finally:
                 os.close(fd)
-            os.replace(temp, path)
+            if link:
+                os.link(temp, path)
+            else:
+                os.replace(temp, path)
         except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             if isinstance(exc, IsADirectoryError):
                 raise KeyError(f"{key!r} is a directory") from None
             raise
-
-    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
-        # Write a complete temporary file, then hard-link it to the key: link() fails if
-        # the key exists, atomically, across processes, and never exposes a partial file.
-        path = self._path(key)
-        dirpath = os.path.dirname(path)
-        temp = f"{dirpath}{os.sep}.{uuid.uuid4().hex}{_TEMP_SUFFIX}"
-        try:
-            fd = self._create(temp, dirpath)
-        except NotADirectoryError:
-            raise KeyError(f"{key!r}: a parent of this key is a value, not a directory") from None
-        try:
-            try:
-                _write_all(fd, value)
-            finally:
-                os.close(fd)
-            os.link(temp, path)
-            return True
-        except FileExistsError:
-            return False
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
+        if link:
+            os.unlink(temp)  # the key's name is now the file's only one
 
     def _create(self, temp: str, dirpath: str) -> int:
         for _ in range(_MKDIR_ATTEMPTS):
