@@ -12,9 +12,8 @@ from zarr_core.lru import SizedLRU, WriteFence, parse_size
 from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange
-from zarr_core.storage.wrapper import WrapperStore
 from zarr_core_cache import _entry
-from zarr_core_cache._wrap import as_store
+from zarr_core_cache._wrap import WriteThrough, as_store
 from zarr_core_cache.errors import CacheConfigError
 
 __all__ = ["CacheStore"]
@@ -40,7 +39,7 @@ class _State:
         self.hits = self.misses = 0
 
 
-class CacheStore(WrapperStore, StoreAdapter):
+class CacheStore(WriteThrough, StoreAdapter):
     """Cache the values of ``store`` in ``cache_store``.
 
     Whole values read (and, with ``cache_set_data``, written) are kept in ``cache_store``
@@ -429,30 +428,6 @@ class CacheStore(WrapperStore, StoreAdapter):
                 if done and values and self.cache_set_data:
                     self._remember({k: values[k] for k in ok if k in values})
         return result
-
-    def _set(self, key: str, value: bytes) -> None:
-        self._set_many({key: value})
-
-    def _set_many(self, items: dict[str, bytes]) -> None:
-        self._write(list(items), lambda: self.store.setitems(items), items)
-
-    def _delete(self, key: str) -> None:
-        def delete() -> None:
-            del self.store[key]
-
-        self._write([key], delete)
-
-    def _delete_many(self, keys: list[str]) -> None:
-        self._write(keys, lambda: self.store.delitems(keys))
-
-    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
-        return self._write([key], lambda: self.store.set_if_not_exists(key, value))
-
-    def _delete_prefix(self, prefix: str) -> None:
-        self._write(None, lambda: self.store.rmdir(prefix))
-
-    def _rename(self, src: str, dst: str) -> None:
-        self._write(None, lambda: self.store.rename(src, dst))
 
     # -- the cache: URL-pipeline stage ------------------------------------------------
     @classmethod

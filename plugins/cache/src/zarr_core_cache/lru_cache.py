@@ -8,8 +8,7 @@ from typing import Any
 
 from zarr_core.lru import SizedLRU, WriteFence, parse_size
 from zarr_core.storage.byte_range import ByteRange
-from zarr_core.storage.wrapper import WrapperStore
-from zarr_core_cache._wrap import as_store
+from zarr_core_cache._wrap import WriteThrough, as_store
 
 __all__ = ["LRUStoreCache"]
 
@@ -17,7 +16,7 @@ __all__ = ["LRUStoreCache"]
 _LISTINGS = object()
 
 
-class LRUStoreCache(WrapperStore):
+class LRUStoreCache(WriteThrough):
     """An in-memory least-recently-used cache over ``store``.
 
     Values read (and written) are kept until ``max_size`` bytes would be exceeded, the
@@ -255,31 +254,6 @@ class LRUStoreCache(WrapperStore):
                 if done and cache:
                     self._cache_values((k, cache[k]) for k in ok if k in cache)
         return result
-
-    def _set(self, key: str, value: bytes) -> None:
-        self._set_many({key: value})
-
-    def _set_many(self, items: dict[str, bytes]) -> None:
-        self._write(list(items), lambda: self.store.setitems(items), items)
-
-    def _delete(self, key: str) -> None:
-        def delete() -> None:
-            del self.store[key]
-
-        self._write([key], delete)
-
-    def _delete_many(self, keys: list[str]) -> None:
-        self._write(keys, lambda: self.store.delitems(keys))
-
-    def _set_if_not_exists(self, key: str, value: bytes) -> bool:
-        # Not cached on success: the value may be one another process created meanwhile.
-        return self._write([key], lambda: self.store.set_if_not_exists(key, value))
-
-    def _delete_prefix(self, prefix: str) -> None:
-        self._write(None, lambda: self.store.rmdir(prefix))
-
-    def _rename(self, src: str, dst: str) -> None:
-        self._write(None, lambda: self.store.rename(src, dst))
 
     # -- lifecycle ----------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
