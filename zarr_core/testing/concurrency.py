@@ -142,11 +142,13 @@ class AtomicCreationTests:
     """Creators of one node in several processes at once (see the module docstring)."""
 
     def make_store(self, tmp_path: Path) -> Store:
-        """A persistent store under ``tmp_path`` that forked children may use."""
+        """A persistent, picklable store under ``tmp_path`` (children reopen it)."""
         raise NotImplementedError
 
     def _race(self, store: Store, path: str, mode: str) -> list[str]:
-        ctx = multiprocessing.get_context("fork")
+        # forkserver: children start from a clean process, never from a copy of this one
+        # with other threads' locks held (a test session may run a Dask cluster's threads).
+        ctx = multiprocessing.get_context("forkserver")
         barrier, results = ctx.Barrier(CREATORS), ctx.Queue()
         procs = [
             ctx.Process(target=_create, args=(store, path, mode, w, barrier, results))
@@ -210,7 +212,7 @@ class TransactionalUpdateTests:
     """
 
     def make_store(self, tmp_path: Path) -> Store:
-        """A persistent store under ``tmp_path`` that forked children may use."""
+        """A persistent, picklable store under ``tmp_path`` (children reopen it)."""
         raise NotImplementedError
 
     @pytest.mark.parametrize("zarr_format", [2, 3])
@@ -230,7 +232,7 @@ class TransactionalUpdateTests:
             zarr_format=zarr_format,
             fill_value=-1,
         )
-        ctx = multiprocessing.get_context("fork")
+        ctx = multiprocessing.get_context("forkserver")  # see AtomicCreationTests._race
         barrier = ctx.Barrier(UPDATERS)
         procs = [
             ctx.Process(target=_update_cells, args=(store, w, barrier)) for w in range(UPDATERS)

@@ -10,7 +10,7 @@ Usage (a store plugin's ``tests/test_<name>_dask.py``)::
 
 The ``dask_client`` fixture (shipped with zarr-core's pytest plugin) is a
 ``dask.distributed`` client of a ``LocalCluster`` with two worker *processes*, one for the
-session; it is not the default scheduler (the kit's tests select it with
+module; it is not the default scheduler (the kit's tests select it with
 ``dask.config.set(scheduler=client.get)``), so other tests keep Dask's default. Each test stores a Dask array whose blocks are whole chunks from the workers,
 reads it back in the parent and through the workers, and checks every value. A store that
 several processes cannot write (``supports_multiprocess_writes`` false) must refuse with a
@@ -31,9 +31,10 @@ from zarr_core.errors import ZarrCoreError
 __all__ = ["DaskStoreTests", "dask_client"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_client():
-    """A client of a local cluster with two worker processes (one per session)."""
+    """A client of a local cluster with two worker processes (one per test module: its
+    threads end with the module, before other tests fork)."""
     from dask.distributed import Client, LocalCluster
 
     cluster = LocalCluster(
