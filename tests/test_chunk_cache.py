@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core import chunk_cache
+from zarr_core.engine import chunk_cache
 from zarr_core.errors import InvalidSizeError
 from zarr_core.storage import KVStore
 from zarr_core.storage.wrapper import WrapperStore

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core._known_plugins import KNOWN, PLANNED_DISTRIBUTIONS
 from zarr_core.errors import (
     ArrayNotFoundError,
     ContainsArrayError,
@@ -24,6 +23,7 @@ from zarr_core.errors import (
     install_hint,
 )
 from zarr_core.plugins import StoreSpec, hookimpl
+from zarr_core.plugins.known import KNOWN, PLANNED_DISTRIBUTIONS
 from zarr_core.storage import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +128,7 @@ def test_planned_plugins_are_exactly_the_known_ones_not_in_the_repository():
 
 def test_a_planned_plugin_gets_no_install_command(monkeypatch):
     # Every plugin of the design exists today; the rule stays for the next planned one.
-    import zarr_core._known_plugins as known_plugins
+    import zarr_core.plugins.known as known_plugins
 
     monkeypatch.setattr(known_plugins, "PLANNED_DISTRIBUTIONS", frozenset({"zarr-core-future"}))
     hint = install_hint("zarr-core-future")

@@ -260,7 +260,7 @@ def test_copy_v3_only_codec_to_v2_uses_defaults() -> None:
 
 
 def test_copy_large_chunks_block_by_block(fmt: int, monkeypatch) -> None:
-    from zarr_core import convenience
+    from zarr_core.api import convenience
 
     monkeypatch.setattr(convenience, "_BLOCK_BYTES", 100)  # force chunk-by-chunk
     src = zarr_core.group(zarr_format=fmt)
@@ -380,7 +380,7 @@ def test_copy_store_logs_like_zarr_python() -> None:
 
 
 def test_copy_store_raw_and_batched(fmt: int, monkeypatch) -> None:
-    from zarr_core import convenience
+    from zarr_core.api import convenience
 
     monkeypatch.setattr(convenience, "_KEY_BATCH", 4)
     source = BatchCounting()

@@ -1,7 +1,7 @@
 """The first-party table in core agrees with what each plugin's ``plugin.py`` declares.
 
 A plugin writes its names once, in its hook implementations; core's table
-(:mod:`zarr_core._known_plugins`) only says which distribution to install for a name
+(:mod:`zarr_core.plugins.known`) only says which distribution to install for a name
 nobody installed serves. This test loads every first-party plugin module through a
 registry of its own and compares both ways.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from zarr_core._known_plugins import KNOWN, PLANNED_DISTRIBUTIONS
 from zarr_core.plugins import ENTRY_POINT_GROUP, PluginRegistry
+from zarr_core.plugins.known import KNOWN, PLANNED_DISTRIBUTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIRS = sorted(

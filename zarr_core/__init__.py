@@ -9,14 +9,12 @@ import warnings
 from typing import Any
 
 from zarr_core import config, errors
-from zarr_core.array import Array
-from zarr_core.attrs import Attributes
-from zarr_core.consolidated import (
+from zarr_core.api.consolidated import (
     ConsolidatedMetadataStore,
     consolidate_metadata,
     open_consolidated,
 )
-from zarr_core.convenience import (
+from zarr_core.api.convenience import (
     CopyError,
     copy,
     copy_all,
@@ -27,8 +25,8 @@ from zarr_core.convenience import (
     save_group,
     tree,
 )
-from zarr_core.convert import convert
-from zarr_core.creation import (
+from zarr_core.api.convert import convert
+from zarr_core.api.creation import (
     array,
     create,
     empty,
@@ -42,9 +40,11 @@ from zarr_core.creation import (
     zeros,
     zeros_like,
 )
-from zarr_core.group import Group
-from zarr_core.hierarchy import group, open, open_group
+from zarr_core.api.hierarchy import group, open, open_group
 from zarr_core.integrations.dask import from_dask, to_dask
+from zarr_core.node.array import Array
+from zarr_core.node.attrs import Attributes
+from zarr_core.node.group import Group
 from zarr_core.plugins import list_plugins, which
 from zarr_core.storage import (
     FSStore,

@@ -28,7 +28,7 @@ array.default_compressor
     (``{"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}``; v3 uses ``zstd`` level 0
     when this is left at its default, as zarr-python 3 does).
 chunk_cache.max_bytes
-    Budget of the decoded-chunk cache (:mod:`zarr_core.chunk_cache`) in bytes, or a string
+    Budget of the decoded-chunk cache (:mod:`zarr_core.engine.chunk_cache`) in bytes, or a string
     such as ``"1GB"``; ``0`` (the default) turns it off.
 plugins.stores
     Mapping of URL scheme or path suffix to the plugin (entry-point name or distribution

@@ -54,7 +54,7 @@ def install_hint(distribution: str) -> str:
     """
     from pathlib import Path
 
-    from zarr_core._known_plugins import PLANNED_DISTRIBUTIONS
+    from zarr_core.plugins.known import PLANNED_DISTRIBUTIONS
 
     if distribution in PLANNED_DISTRIBUTIONS:
         return (

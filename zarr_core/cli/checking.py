@@ -65,7 +65,7 @@ class Report:
 def _walk(store: Any, path: str, report: Report) -> Iterator[tuple[str, Any]]:
     """``(path, NodeMetadata)`` of every array at or below ``path``; metadata that does
     not parse becomes a finding."""
-    from zarr_core.node import load_node, node_kind
+    from zarr_core.node.documents import load_node, node_kind
 
     try:
         kind, fmt = node_kind(store, path)

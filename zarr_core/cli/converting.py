@@ -1,7 +1,7 @@
 """``zarr-core convert``: re-encode, rechunk, shard or unshard, change format.
 
 Data go block by block (whole destination chunks of about 64 MiB, see
-:func:`zarr_core.convenience.data_blocks`), so memory stays bounded whatever the array's
+:func:`zarr_core.api.convenience.data_blocks`), so memory stays bounded whatever the array's
 size. The destination's marker (:mod:`zarr_core.cli._marker`) records the blocks done,
 so ``--resume`` continues an interrupted conversion from the next block.
 """
@@ -78,7 +78,7 @@ class _Settings:
 
     def creation_kwargs(self, source: Any, fmt: int) -> dict[str, Any]:
         """``create()`` arguments for the copy of ``source`` in format ``fmt``."""
-        from zarr_core.convenience import _zarr_to_zarr
+        from zarr_core.api.convenience import _zarr_to_zarr
 
         codecs = source.codecs if source.zarr_format == 3 else None
         chunks, shards = tuple(source.chunks), None
@@ -164,7 +164,7 @@ class _Conversion:
 
     def array(self, path: str, source: Any, kwargs: dict[str, Any]) -> None:
         import zarr_core
-        from zarr_core.convenience import block_nbytes, data_blocks
+        from zarr_core.api.convenience import block_nbytes, data_blocks
 
         done = self.marker["done"].get(path)
         where = join_path(self.target_path, path)
@@ -261,7 +261,7 @@ def convert(
     (.zarr-core-incomplete) recording the blocks written until the conversion ends:
     rerun an interrupted one with --resume to continue from there.
     """
-    from zarr_core.node import check_no_node
+    from zarr_core.node.documents import check_no_node
     from zarr_core.progress import progress_bar
 
     settings = _Settings(

@@ -106,8 +106,8 @@ def cp(
     DST carries a marker key (.zarr-core-incomplete) until the copy ends: if it is
     interrupted, rerun with --resume to copy only the keys not there yet.
     """
-    from zarr_core.convenience import copy_store
-    from zarr_core.node import node_kind
+    from zarr_core.api.convenience import copy_store
+    from zarr_core.node.documents import node_kind
 
     if resume and if_exists != "raise":
         raise click.UsageError("--resume skips the keys already copied: drop --if-exists")

@@ -1,13 +1,13 @@
 """Codec names to codec classes, through the plugin registry (core's codecs are declared in
-:mod:`zarr_core._builtin` like any plugin's), then numcodecs' ``numcodecs.<id>`` names."""
+:mod:`zarr_core.plugins.builtin` like any plugin's), then numcodecs' ``numcodecs.<id>`` names."""
 
 from __future__ import annotations
 
-from zarr_core._known_plugins import KNOWN_CODECS
 from zarr_core.codecs.base import Codec
 from zarr_core.codecs.numcodecs_wrap import numcodecs_codec_class
 from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
 from zarr_core.plugins import get_registry
+from zarr_core.plugins.known import KNOWN_CODECS
 
 __all__ = ["get_codec_class"]
 

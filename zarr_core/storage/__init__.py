@@ -60,7 +60,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name == "ConsolidatedMetadataStore":
         # defined with the rest of consolidated metadata, which needs nodes and groups
-        from zarr_core.consolidated import ConsolidatedMetadataStore
+        from zarr_core.api.consolidated import ConsolidatedMetadataStore
 
         return ConsolidatedMetadataStore
     if name in PLUGIN_STORES:

@@ -109,7 +109,7 @@ def init_array(
     >>> sorted(store)
     ['.zgroup', 'foo/.zarray']
     """
-    from zarr_core.creation import create
+    from zarr_core.api.creation import create
 
     create(
         shape,
@@ -170,7 +170,7 @@ def init_group(
     ['a/b/zarr.json', 'a/zarr.json', 'zarr.json']
     """
     from zarr_core import config
-    from zarr_core.node import check_no_node, require_parent_groups, write_group_metadata
+    from zarr_core.node.documents import check_no_node, require_parent_groups, write_group_metadata
 
     target = _as_store(store)
     path = normalize_path(path)

@@ -109,7 +109,7 @@ def _plan_root(segment: Segment) -> Stage:
         entry = registry.lookup("suffix", suffix, "root")
         if entry is not None:
             return _stage(segment, "suffix", entry)
-        from zarr_core._known_plugins import KNOWN_SUFFIXES
+        from zarr_core.plugins.known import KNOWN_SUFFIXES
 
         if suffix in KNOWN_SUFFIXES:
             registry.require("suffix", suffix)
@@ -276,7 +276,7 @@ def normalize_store_arg(
 ) -> Store:
     """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
     is checked and otherwise has no effect: a store holds either format)."""
-    from zarr_core.keywords import merge_format
+    from zarr_core.node.keywords import merge_format
 
     merge_format(None, zarr_version)
     return open_store(store, mode=mode, storage_options=storage_options)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from zarr_core.lru import SizedLRU, WriteFence, parse_size
+from zarr_core.engine.lru import SizedLRU, WriteFence, parse_size
 from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.base import Store
 from zarr_core.storage.byte_range import ByteRange

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from zarr_core.lru import SizedLRU, WriteFence, parse_size
+from zarr_core.engine.lru import SizedLRU, WriteFence, parse_size
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core_cache._wrap import WriteThrough, as_store
 

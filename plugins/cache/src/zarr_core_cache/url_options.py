@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from zarr_core.lru import parse_size
+from zarr_core.engine.lru import parse_size
 from zarr_core.storage.keys import normalize_path
 from zarr_core_cache.errors import CacheConfigError
 

@@ -31,7 +31,7 @@ from zarr_core.errors import CorruptChunkError, InvalidKeyError, MetadataError
 from zarr_core.metadata.chunk_keys import ChunkKeyEncoding
 from zarr_core.storage import Store, WrapperStore
 from zarr_core.storage.byte_range import ByteRange
-from zarr_core.transformers import StorageTransformer
+from zarr_core.storage.transformers import StorageTransformer
 from zarr_core_sharding._layout import EMPTY, RangePlan
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The plugin registry: discovery, conflict rules, lookup and listing.
 
-Plugins register under one entry-point group, ``zarr_core`` (see :mod:`zarr_core.hookspecs`
+Plugins register under one entry-point group, ``zarr_core`` (see :mod:`zarr_core.plugins.hookspecs`
 for the contract). Discovery happens on first use, not at ``import zarr_core``: the entry
 points are read once, each plugin module is imported (they are cheap by contract) and its
 declarations are collected into lookup tables. The classes a plugin declares are imported
@@ -32,14 +32,14 @@ from typing import Any, Literal
 import pluggy
 
 from zarr_core import config as _config
-from zarr_core import hookspecs
-from zarr_core._known_plugins import KNOWN
 from zarr_core.errors import (
     PluginConflictWarning,
     PluginError,
     PluginLoadError,
     PluginNotFoundError,
 )
+from zarr_core.plugins import hookspecs
+from zarr_core.plugins.known import KNOWN
 
 __all__ = [
     "hookimpl",
@@ -198,7 +198,7 @@ def _expected_base(spec: StoreSpec | CodecSpec | TransformerSpec) -> tuple[type,
 
         return (Store,)
     if isinstance(spec, TransformerSpec):
-        from zarr_core.transformers import StorageTransformer
+        from zarr_core.storage.transformers import StorageTransformer
 
         return (StorageTransformer,)
     from zarr_core.codecs.base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec
@@ -304,7 +304,8 @@ class PluginRegistry:
             if self._loaded:
                 return
             self._loaded = True
-            from zarr_core import __version__, _builtin
+            from zarr_core import __version__
+            from zarr_core.plugins import builtin as _builtin
 
             self.register(
                 _builtin,

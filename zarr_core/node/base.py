@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 from zarr_core.errors import ReadOnlyError
 
 if TYPE_CHECKING:
-    from zarr_core.attrs import Attributes
-    from zarr_core.node import NodeMetadata
+    from zarr_core.node.attrs import Attributes
+    from zarr_core.node.documents import NodeMetadata
     from zarr_core.storage.base import Store
 
 __all__ = ["Node"]

@@ -73,7 +73,7 @@ def zarr_core_codecs() -> list[CodecSpec]:
 def zarr_core_storage_transformers() -> list[TransformerSpec]:
     """Declare Zarr v3 storage transformers (by name) this plugin provides, as lazy targets.
 
-    The target class derives from :class:`zarr_core.transformers.StorageTransformer` and
+    The target class derives from :class:`zarr_core.storage.transformers.StorageTransformer` and
     implements the classmethod
     ``from_config(configuration, array_metadata, store, path) -> Store``.
     """

@@ -1,7 +1,7 @@
 """The Array: a chunked N-d array in a store, with NumPy-style indexing.
 
-Metadata handling is delegated to :mod:`zarr_core.node` (both formats), chunk I/O to
-:mod:`zarr_core.engine`, selections to :mod:`zarr_core.indexing`.
+Metadata handling is delegated to :mod:`zarr_core.node.documents` (both formats), chunk I/O to
+:mod:`zarr_core.engine.transfer`, selections to :mod:`zarr_core.indexing`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core import engine
-from zarr_core.attrs import Attributes
-from zarr_core.base_node import Node
+from zarr_core.engine import transfer as engine
 from zarr_core.errors import ReadOnlyError
 from zarr_core.indexing import (
     BasicIndexer,
@@ -28,10 +26,12 @@ from zarr_core.indexing import (
     classify_vindex,
     pop_fields,
 )
-from zarr_core.node import NodeMetadata, load_node, write_array_metadata
+from zarr_core.node.attrs import Attributes
+from zarr_core.node.base import Node
+from zarr_core.node.documents import NodeMetadata, load_node, write_array_metadata
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import normalize_path
-from zarr_core.transformers import apply_storage_transformers
+from zarr_core.storage.transformers import apply_storage_transformers
 
 __all__ = ["Array"]
 
@@ -66,7 +66,7 @@ class Array(Node):
         Keep metadata in memory; when False, re-read it before every operation so changes
         made by other processes (e.g. a resize) are seen.
     cache_attrs
-        Keep attributes in memory (see :class:`~zarr_core.attrs.Attributes`).
+        Keep attributes in memory (see :class:`~zarr_core.node.attrs.Attributes`).
     write_empty_chunks
         Store chunks equal to the fill value (True, as zarr-python 2); when False they
         are deleted instead.
@@ -75,7 +75,7 @@ class Array(Node):
     allow_pickle
         Allow decoding the ``pickle`` codec (else the ``array.allow_pickle`` config).
     partial_decompress, zarr_version, meta_array
-        zarr-python 2 arguments (see :mod:`zarr_core.keywords`): no effect, the 2.x
+        zarr-python 2 arguments (see :mod:`zarr_core.node.keywords`): no effect, the 2.x
         name of ``zarr_format``, and NumPy only.
     """
 
@@ -99,7 +99,7 @@ class Array(Node):
         _node: NodeMetadata | None = None,
     ):
         from zarr_core import config
-        from zarr_core.keywords import as_store, check_meta_array, merge_format
+        from zarr_core.node.keywords import as_store, check_meta_array, merge_format
 
         check_meta_array(meta_array)
         zarr_format = merge_format(zarr_format, zarr_version)

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from zarr_core import chunk_cache
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
+from zarr_core.engine import chunk_cache
 from zarr_core.errors import MetadataError, ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
 from zarr_core.pools import parallel_map
 
 if TYPE_CHECKING:
-    from zarr_core.array import Array
     from zarr_core.indexing import Indexer
+    from zarr_core.node.array import Array
 
 __all__ = ["read", "write", "empty_chunk", "chunk_is_fill", "check_chunk_fits"]
 

@@ -24,7 +24,7 @@ from zarr_core.metadata import (
     v2_to_v3,
     v3_to_v2,
 )
-from zarr_core.node import (
+from zarr_core.node.documents import (
     ZARR_JSON,
     ZARRAY,
     ZATTRS,
@@ -235,9 +235,9 @@ class _Converter:
         return len(moves)
 
     def reencode(self, path: str, node: NodeMetadata, attrs: dict, reason: str) -> None:
-        from zarr_core.array import Array
-        from zarr_core.convenience import copy_data
-        from zarr_core.creation import create
+        from zarr_core.api.convenience import copy_data
+        from zarr_core.api.creation import create
+        from zarr_core.node.array import Array
 
         if self.in_place and not path:
             raise ValueError(
@@ -365,7 +365,7 @@ def convert(
     >>> x.zarr_format, x[:].tolist(), x.attrs["units"]
     (3, [0, 1, 2, 3, 4, 5], 'm')
     """
-    from zarr_core.convenience import _opens_store
+    from zarr_core.api.convenience import _opens_store
     from zarr_core.storage.resolve import resolve
 
     if zarr_format not in (2, 3):
@@ -415,7 +415,7 @@ def _convert(
     log: Any,
     progress: bool,
 ) -> ConversionReport:
-    from zarr_core.convenience import _Log
+    from zarr_core.api.convenience import _Log
     from zarr_core.progress import progress_bar
 
     source_store = resolved.store
@@ -453,7 +453,7 @@ def _convert(
             converter.stale_keys.append(join_path(source_path, ".zmetadata"))
         converter.run(found)
         if consolidated and found.kind == "group":
-            from zarr_core.consolidated import consolidate_metadata
+            from zarr_core.api.consolidated import consolidate_metadata
 
             consolidate_metadata(target_store, path=target_path, zarr_format=zarr_format)
             converter.report.consolidated = True

@@ -71,7 +71,7 @@ class ConsolidatedMetadataReadOnlyError(ReadOnlyError):
 
 
 def _node_format(store: Store, path: str) -> int:
-    from zarr_core.node import node_kind
+    from zarr_core.node.documents import node_kind
 
     kind, fmt = node_kind(store, path)
     if kind != "group":
@@ -487,7 +487,7 @@ def open_consolidated(
     MetadataError
         If there is no consolidated metadata.
     """
-    from zarr_core.hierarchy import open as open_node
+    from zarr_core.api.hierarchy import open as open_node
     from zarr_core.storage.resolve import resolve
 
     if mode not in ("r", "r+"):

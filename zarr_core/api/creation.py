@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 
 from zarr_core import config
-from zarr_core.array import Array
-from zarr_core.keywords import check_meta_array, compressor_argument, merge_format
 from zarr_core.metadata import ArrayMetadataV2, ArrayMetadataV3, ChunkKeyEncoding
 from zarr_core.metadata.dtypes import v3_from_numpy
 from zarr_core.metadata.fill_value import default_fill_value, normalize_fill_value
-from zarr_core.node import (
+from zarr_core.node.array import Array
+from zarr_core.node.documents import (
     NodeMetadata,
     clear_or_check,
     load_node,
@@ -28,10 +27,11 @@ from zarr_core.node import (
     write_array_metadata,
     wrong_kind_error,
 )
+from zarr_core.node.keywords import check_meta_array, compressor_argument, merge_format
 from zarr_core.storage.keys import join_path, normalize_path
 from zarr_core.storage.memory import MemoryStore
 from zarr_core.storage.resolve import resolve
-from zarr_core.transformers import apply_storage_transformers
+from zarr_core.storage.transformers import apply_storage_transformers
 
 __all__ = [
     "create",
@@ -384,7 +384,7 @@ def create(
     allow_pickle
         Allow decoding the ``pickle`` object codec.
     partial_decompress, meta_array
-        Accepted as zarr-python 2 does; see :mod:`zarr_core.keywords` (``meta_array``
+        Accepted as zarr-python 2 does; see :mod:`zarr_core.node.keywords` (``meta_array``
         must be a NumPy array: reads return NumPy arrays).
 
     Returns
@@ -609,7 +609,7 @@ def open_array(
     created if missing; ``w`` created, replacing anything there; ``w-`` (or ``x``)
     created, error if anything exists. Creation arguments (``shape``, ``chunks``,
     ``dtype``, ...) are passed to :func:`create`. ``partial_decompress`` and
-    ``meta_array`` are accepted as in zarr-python 2 (see :mod:`zarr_core.keywords`).
+    ``meta_array`` are accepted as in zarr-python 2 (see :mod:`zarr_core.node.keywords`).
     """
     check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(

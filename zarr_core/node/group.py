@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core.array import Array, InfoReport
-from zarr_core.attrs import Attributes
-from zarr_core.base_node import Node
 from zarr_core.errors import ContainsArrayError, ContainsGroupError
-from zarr_core.keywords import as_store, check_meta_array, merge_format
-from zarr_core.node import (
+from zarr_core.node.array import Array, InfoReport
+from zarr_core.node.attrs import Attributes
+from zarr_core.node.base import Node
+from zarr_core.node.documents import (
     ZARR_JSON,
     ZARRAY,
     ZGROUP,
@@ -25,6 +24,7 @@ from zarr_core.node import (
     require_parent_groups,
     write_group_metadata,
 )
+from zarr_core.node.keywords import as_store, check_meta_array, merge_format
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path, normalize_path
 
@@ -47,13 +47,13 @@ class Group(Node):
     chunk_store
         Separate store for the chunks of arrays reached through this group.
     cache_attrs
-        Keep attributes in memory (see :class:`~zarr_core.attrs.Attributes`).
+        Keep attributes in memory (see :class:`~zarr_core.node.attrs.Attributes`).
     synchronizer
         Passed to arrays reached through this group and used for attribute updates.
     zarr_format, zarr_version
         Expect this format; ``None`` detects it (``zarr_version`` is the 2.x name).
     meta_array
-        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
+        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.node.keywords`).
     """
 
     _kind = "group"
@@ -291,7 +291,7 @@ class Group(Node):
 
     def _create_array(self, factory: str, name: str, *args: Any, **kwargs: Any) -> Array:
         self._check_writable()
-        from zarr_core import creation
+        from zarr_core.api import creation
 
         kwargs.setdefault("zarr_format", self.zarr_format)
         kwargs.setdefault("synchronizer", self._synchronizer)

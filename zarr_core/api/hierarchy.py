@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from zarr_core.array import Array
-from zarr_core.creation import _prepare_target, open_array
-from zarr_core.group import Group
-from zarr_core.keywords import check_meta_array
-from zarr_core.node import (
+from zarr_core.api.creation import _prepare_target, open_array
+from zarr_core.node.array import Array
+from zarr_core.node.documents import (
     clear_or_check,
     load_node,
     node_kind,
@@ -17,6 +15,8 @@ from zarr_core.node import (
     write_group_metadata,
     wrong_kind_error,
 )
+from zarr_core.node.group import Group
+from zarr_core.node.keywords import check_meta_array
 from zarr_core.storage.resolve import resolve
 
 __all__ = ["group", "open_group", "open"]
@@ -51,7 +51,7 @@ def group(
     """Open the group at ``path``, creating it (and missing parents) if needed.
 
     With ``overwrite=True`` anything at ``path`` is deleted first. ``meta_array`` is
-    accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
+    accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.node.keywords`).
     """
     check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(
@@ -99,7 +99,7 @@ def open_group(
     """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``).
 
     ``meta_array`` is accepted as in zarr-python 2 (NumPy only, see
-    :mod:`zarr_core.keywords`).
+    :mod:`zarr_core.node.keywords`).
     """
     check_meta_array(meta_array)
     if mode not in ("r", "r+", "a", "w", "w-", "x"):

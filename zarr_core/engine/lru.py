@@ -1,6 +1,6 @@
 """Bookkeeping shared by caches: a byte-budgeted LRU order, a write fence, size strings.
 
-Used by the decoded-chunk cache (:mod:`zarr_core.chunk_cache`) and by the cache stores of
+Used by the decoded-chunk cache (:mod:`zarr_core.engine.chunk_cache`) and by the cache stores of
 the ``zarr-core-cache`` plugin. None of these classes lock: each cache holds one lock
 around its own calls, so a cache operation and its bookkeeping stay one atomic step.
 """

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zarr_core._known_plugins import KNOWN_STORAGE_TRANSFORMERS
 from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
+from zarr_core.plugins.known import KNOWN_STORAGE_TRANSFORMERS
 from zarr_core.storage.base import Store
 
 __all__ = ["StorageTransformer", "apply_storage_transformers"]

@@ -94,7 +94,7 @@ def save_array(
     >>> zarr_core.load(store)
     array([0, 1, 2, 3, 4])
     """
-    from zarr_core.creation import array
+    from zarr_core.api.creation import array
     from zarr_core.storage.resolve import resolve
 
     resolved = resolve(store, mode="w", storage_options=storage_options)
@@ -143,7 +143,7 @@ def save_group(
     """
     if not args and not kwargs:
         raise ValueError("at least one array must be given")
-    from zarr_core.hierarchy import open_group
+    from zarr_core.api.hierarchy import open_group
     from zarr_core.storage.resolve import resolve
 
     named = {f"arr_{i}": a for i, a in enumerate(args)}
@@ -257,15 +257,15 @@ def load(
     zarr_format, zarr_version
         Expect this format (default: whichever is there); ``zarr_version`` is the 2.x name.
     meta_array
-        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.keywords`).
+        Accepted as in zarr-python 2 (NumPy only, see :mod:`zarr_core.node.keywords`).
 
     Raises
     ------
     PathNotFoundError
         If nothing is stored at ``path``.
     """
-    from zarr_core.hierarchy import open as open_node
-    from zarr_core.keywords import check_meta_array, merge_format
+    from zarr_core.api.hierarchy import open as open_node
+    from zarr_core.node.keywords import check_meta_array, merge_format
     from zarr_core.storage.resolve import resolve
 
     check_meta_array(meta_array)
@@ -308,7 +308,7 @@ def tree(group: Any, expand: bool = False, level: int | None = None) -> Any:
      └── a
          └── x (2, 3) uint8
     """
-    from zarr_core.group import TreeView
+    from zarr_core.node.group import TreeView
 
     return TreeView(group, expand=expand, level=level)
 

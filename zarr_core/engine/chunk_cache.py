@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zarr_core import config
-from zarr_core.lru import SizedLRU, WriteFence, parse_size
+from zarr_core.engine.lru import SizedLRU, WriteFence, parse_size
 
 if TYPE_CHECKING:
-    from zarr_core.array import Array
+    from zarr_core.node.array import Array
 
 __all__ = ["ChunkCache", "cache", "clear", "stats"]
 
