@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import zarr_core
+from zarr_core.node.attrs import Attributes
 from zarr_core.errors import (
     ArrayNotFoundError,
     BadCompressorError,
@@ -24,7 +25,6 @@ from zarr_core.errors import (
     PluginNotFoundError,
     ReadOnlyError,
 )
-from zarr_core.node.attrs import Attributes
 from zarr_core.plugins import StoreSpec, hookimpl
 from zarr_core.storage import KVStore, MemoryStore
 from zarr_core.testing.compat import peer_python
@@ -231,7 +231,7 @@ def test_partial_decompress_and_zarr_version_are_accepted():
 def test_normalize_store_arg_takes_zarr_version():
     store = zarr_core.normalize_store_arg("memory://compat-nsa", mode="w", zarr_version=2)
     assert isinstance(store, zarr_core.Store) and not store.read_only
-    with pytest.raises(ValueError, match="zarr_format must be 2 or 3, got 4"):
+    with pytest.raises(ValueError, match="zarr_version must be 2 or 3, got 4"):
         zarr_core.normalize_store_arg(MemoryStore(), zarr_version=4)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import zarr_core
+from zarr_core.plugins.known import KNOWN
 from zarr_core.errors import (
     ArrayNotFoundError,
     ContainsArrayError,
@@ -23,7 +24,6 @@ from zarr_core.errors import (
     install_hint,
 )
 from zarr_core.plugins import StoreSpec, hookimpl
-from zarr_core.plugins.known import KNOWN, PLANNED_DISTRIBUTIONS
 from zarr_core.storage import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,19 +121,9 @@ def test_install_hint_names_both_routes_for_existing_plugins():
         )
 
 
-def test_planned_plugins_are_exactly_the_known_ones_not_in_the_repository():
+def test_every_known_plugin_is_in_the_repository():
     known = {dist for table in KNOWN.values() for dist in table.values()}
-    assert known - {f"zarr-core-{name}" for name in EXISTING} == PLANNED_DISTRIBUTIONS
-
-
-def test_a_planned_plugin_gets_no_install_command(monkeypatch):
-    # Every plugin of the design exists today; the rule stays for the next planned one.
-    import zarr_core.plugins.known as known_plugins
-
-    monkeypatch.setattr(known_plugins, "PLANNED_DISTRIBUTIONS", frozenset({"zarr-core-future"}))
-    hint = install_hint("zarr-core-future")
-    assert "pip install" not in hint
-    assert "the plugin zarr-core-future, which is planned but not written yet" in hint
+    assert known <= {f"zarr-core-{name}" for name in EXISTING}
 
 
 def test_missing_plugin_errors_carry_the_hint(plugin_registry):
@@ -150,18 +140,11 @@ def test_missing_plugin_errors_carry_the_hint(plugin_registry):
     )
 
 
-def test_readme_lists_existing_backends_and_names_the_planned_ones():
+def test_readme_lists_the_existing_backends():
     readme = (ROOT / "README.md").read_text()
     table = re.findall(r"^\| `(\w+)` \| `zarr-core-(\w+)` \|", readme, flags=re.MULTILINE)
     assert sorted(name for name, _ in table) == EXISTING
     assert all(name == dist for name, dist in table)
-    planned = re.search(r"Planned, not written yet: (.*?)\n\n", readme, flags=re.DOTALL)
-    if not PLANNED_DISTRIBUTIONS:
-        assert planned is None, "the README lists planned backends, but none is planned"
-        return
-    assert planned is not None
-    named = set(re.findall(r"`(\w+)`\s+\(", planned.group(1)))
-    assert {f"zarr-core-{n}" for n in named} == PLANNED_DISTRIBUTIONS
 
 
 def test_core_dependency_floors_are_what_the_code_needs():

@@ -13,6 +13,7 @@ import pytest
 
 import zarr_core
 from zarr_core import Group
+from zarr_core.node.attrs import AttributeValueError
 from zarr_core.errors import (
     ContainsArrayError,
     ContainsGroupError,
@@ -21,7 +22,6 @@ from zarr_core.errors import (
     PathNotFoundError,
     ReadOnlyError,
 )
-from zarr_core.node.attrs import AttributeValueError
 from zarr_core.storage import MemoryStore
 
 FORMATS = pytest.mark.parametrize("fmt", [2, 3])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from zarr_core.plugins.known import KNOWN
 from zarr_core.plugins import ENTRY_POINT_GROUP, PluginRegistry
-from zarr_core.plugins.known import KNOWN, PLANNED_DISTRIBUTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIRS = sorted(
@@ -59,13 +59,7 @@ def test_plugin_declarations_are_in_the_table(plugin_dir):
 def test_table_entries_point_at_the_plugin_that_declares_them():
     for kind, table in KNOWN.items():
         for name, distribution in table.items():
-            if distribution in DECLARED:
-                assert name in DECLARED[distribution][kind], (
-                    f"{kind} {name!r} is listed for {distribution}, which does not declare it"
-                )
-            else:
-                assert distribution in PLANNED_DISTRIBUTIONS, f"{distribution} is not planned"
-
-
-def test_planned_distributions_are_the_ones_not_written_yet():
-    assert not PLANNED_DISTRIBUTIONS & set(DECLARED)
+            assert distribution in DECLARED, f"{distribution} is not in plugins/"
+            assert name in DECLARED[distribution][kind], (
+                f"{kind} {name!r} is listed for {distribution}, which does not declare it"
+            )

@@ -27,13 +27,12 @@ from zarr_core.plugins import (
     PluginRegistry,
     StoreSpec,
     TransformerSpec,
-    get_transformer_class,
     hookimpl,
     list_plugins,
-    which,
 )
 from zarr_core.storage import KVStore, MemoryStore, Store, open_store
-from zarr_core.storage.transformers import StorageTransformer
+from zarr_core.storage.resolve import which
+from zarr_core.storage.transformers import StorageTransformer, get_transformer_class
 
 
 class DictStore(KVStore):
@@ -196,7 +195,8 @@ def test_conflict_override_by_environment(tmp_path):
     script = (
         "import types, warnings\n"
         "warnings.simplefilter('error')\n"
-        "from zarr_core.plugins import PluginRegistry, StoreSpec, hookimpl, set_registry, which\n"
+        "from zarr_core.plugins import PluginRegistry, StoreSpec, hookimpl, set_registry\n"
+        "from zarr_core import which\n"
         "reg = PluginRegistry(autoload=False); set_registry(reg)\n"
         "for n in 'ab':\n"
         "    m = types.ModuleType(n)\n"
@@ -371,16 +371,14 @@ def test_discovery_imports_no_store_module():
         ("zarr_core_stores", "zarr_core.storage.base:Store.from_url"),
         ("zarr_core_stores", "zarr_core.storage.adapters:StoreAdapter.from_store"),
         ("zarr_core_codecs", "zarr_core.codecs.base:Codec.from_config"),
-        (
-            "zarr_core_storage_transformers",
-            "zarr_core.storage.transformers:StorageTransformer.from_config",
-        ),
+        ("zarr_core_storage_transformers", "zarr_core.storage.transformers:StorageTransformer.from_config"),
     ],
 )
 def test_hook_docs_match_the_contract_signatures(hook, method):
     import inspect
 
-    from zarr_core.plugins import hookspecs, load_target
+    from zarr_core.plugins import hookspecs
+    from zarr_core.plugins import load_target
 
     func = load_target(method)
     name = method.rpartition(".")[2]

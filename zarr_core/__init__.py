@@ -5,59 +5,95 @@ Storage backends are plugins found through entry points; see ``zarr-core plugins
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import Any
 
 from zarr_core import config, errors
-from zarr_core.api.consolidated import (
-    ConsolidatedMetadataStore,
-    consolidate_metadata,
-    open_consolidated,
-)
-from zarr_core.api.convenience import (
-    CopyError,
-    copy,
-    copy_all,
-    copy_store,
-    load,
-    save,
-    save_array,
-    save_group,
-    tree,
-)
-from zarr_core.api.convert import convert
-from zarr_core.api.creation import (
-    array,
-    create,
-    empty,
-    empty_like,
-    full,
-    full_like,
-    ones,
-    ones_like,
-    open_array,
-    open_like,
-    zeros,
-    zeros_like,
-)
-from zarr_core.api.hierarchy import group, open, open_group
-from zarr_core.integrations.dask import from_dask, to_dask
-from zarr_core.node.array import Array
-from zarr_core.node.attrs import Attributes
-from zarr_core.node.group import Group
-from zarr_core.plugins import list_plugins, which
-from zarr_core.storage import (
-    FSStore,
-    KVStore,
-    MemoryStore,
-    Store,
-    normalize_store_arg,
-    open_store,
-)
-from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
-from zarr_core.sync import ProcessSynchronizer, ThreadSynchronizer
+from zarr_core.lazy import lazy_exports, module_aliases
 
 __version__ = "0.1.0"
+
+# Where each public name lives; imported on first use, so that ``import zarr_core`` costs
+# little (the command line and worker processes start fast) and imports no plugin.
+_EXPORTS = {
+    **dict.fromkeys(["Array"], "zarr_core.node.array"),
+    **dict.fromkeys(["Attributes"], "zarr_core.node.attrs"),
+    **dict.fromkeys(["Group"], "zarr_core.node.group"),
+    **dict.fromkeys(
+        ["ConsolidatedMetadataStore", "consolidate_metadata", "open_consolidated"],
+        "zarr_core.api.consolidated",
+    ),
+    **dict.fromkeys(
+        [
+            "CopyError",
+            "copy",
+            "copy_all",
+            "copy_store",
+            "load",
+            "save",
+            "save_array",
+            "save_group",
+            "tree",
+        ],
+        "zarr_core.api.convenience",
+    ),
+    **dict.fromkeys(["convert"], "zarr_core.api.convert"),
+    **dict.fromkeys(
+        [
+            "array",
+            "create",
+            "empty",
+            "empty_like",
+            "full",
+            "full_like",
+            "ones",
+            "ones_like",
+            "open_array",
+            "open_like",
+            "zeros",
+            "zeros_like",
+        ],
+        "zarr_core.api.creation",
+    ),
+    **dict.fromkeys(["group", "open", "open_group"], "zarr_core.api.hierarchy"),
+    **dict.fromkeys(["from_dask", "to_dask"], "zarr_core.integrations.dask"),
+    **dict.fromkeys(["list_plugins"], "zarr_core.plugins"),
+    **dict.fromkeys(["which", "normalize_store_arg", "open_store"], "zarr_core.storage.resolve"),
+    **dict.fromkeys(["Store"], "zarr_core.storage.base"),
+    **dict.fromkeys(["KVStore", "MemoryStore"], "zarr_core.storage.memory"),
+    **dict.fromkeys(["FSStore"], "zarr_core.storage.fsspec_store"),
+    **dict.fromkeys(["ThreadSynchronizer", "ProcessSynchronizer"], "zarr_core.sync"),
+}
+_lazy_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+# Modules that moved into the layer packages keep their old import paths (and pickles
+# that name them keep loading).
+module_aliases(
+    {
+        f"zarr_core.{old}": f"zarr_core.{new}"
+        for old, new in {
+            "array": "node.array",
+            "group": "node.group",
+            "attrs": "node.attrs",
+            "base_node": "node.base",
+            "node": "node.documents",
+            "keywords": "node.keywords",
+            "engine": "engine.transfer",
+            "chunk_cache": "engine.chunk_cache",
+            "lru": "engine.lru",
+            "creation": "api.creation",
+            "convenience": "api.convenience",
+            "hierarchy": "api.hierarchy",
+            "convert": "api.convert",
+            "consolidated": "api.consolidated",
+            "hookspecs": "plugins.hookspecs",
+            "_builtin": "plugins.builtin",
+            "_known_plugins": "plugins.known",
+            "transformers": "storage.transformers",
+        }.items()
+    }
+)
 
 __all__ = [
     "__version__",
@@ -142,6 +178,8 @@ _NUMCODECS_NAMES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return _lazy_getattr(name)
     # zarr-python 2 names that need a plugin (or warn) resolve on first use, so that
     # importing zarr_core imports no plugin
     if name == "DictStore":
@@ -150,13 +188,13 @@ def __getattr__(name: str) -> Any:
             DeprecationWarning,
             stacklevel=2,
         )
-        return MemoryStore
+        return _lazy_getattr("MemoryStore")
+    from zarr_core.storage.plugin_stores import PLUGIN_STORES, plugin_store_class
+
     if name in PLUGIN_STORES:
         return plugin_store_class(name)
     if name == "xarray":  # zarr_core.xarray.to_zarr & co.; imports xarray, so only on use
-        from zarr_core.integrations import xarray
-
-        return xarray
+        return importlib.import_module("zarr_core.integrations.xarray")
     if name in _NUMCODECS_NAMES:
         import numcodecs
 

@@ -49,18 +49,10 @@ def install_hint(distribution: str) -> str:
     """How to get a first-party plugin distribution, as a message tail (``"; ..."``).
 
     The plugins are not on a package index yet: the source-tree route is named too (with
-    this checkout's path when zarr-core runs from one). A planned plugin that does not
-    exist yet is said to be planned rather than given a command that cannot work.
+    this checkout's path when zarr-core runs from one).
     """
     from pathlib import Path
 
-    from zarr_core.plugins.known import PLANNED_DISTRIBUTIONS
-
-    if distribution in PLANNED_DISTRIBUTIONS:
-        return (
-            f"; it belongs to the plugin {distribution}, which is planned but not written "
-            "yet (see the README's list of backends)"
-        )
     name = distribution.removeprefix("zarr-core-")
     checkout = Path(__file__).resolve().parents[1] / "plugins" / name
     source = str(checkout) if checkout.is_dir() else f"<zarr-core source checkout>/plugins/{name}"

@@ -1,4 +1,5 @@
-"""Lazy exports: names of a package that live in submodules imported on first access.
+"""Lazy names: exports of a package that live in submodules imported on first access, and
+old module paths that keep working after a module moved.
 
 Plugin packages use it so that plugin discovery, which imports ``<package>.plugin`` and so
 the package itself, never imports a store module or its client library::
@@ -12,11 +13,13 @@ the package itself, never imports a store module or its client library::
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["lazy_exports", "module_aliases"]
 
 
 def lazy_exports(
@@ -45,3 +48,28 @@ def lazy_exports(
         return sorted(set(vars(sys.modules[package])) | set(exports))
 
     return __getattr__, __dir__
+
+
+class _ModuleAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``import old.name`` with the module now at ``new.name`` (the same object)."""
+
+    def __init__(self, aliases: Mapping[str, str]):
+        self.aliases = dict(aliases)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.aliases:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> Any:
+        return importlib.import_module(self.aliases[spec.name])
+
+    def exec_module(self, module: Any) -> None:
+        """Nothing to run: the module was imported under its new name."""
+
+
+def module_aliases(aliases: Mapping[str, str]) -> None:
+    """Keep the old dotted names of moved modules importable: ``aliases`` maps each old
+    name to the new one, and ``import old`` (or unpickling a class recorded under it)
+    returns the module at the new name."""
+    sys.meta_path.append(_ModuleAliases(aliases))

@@ -85,7 +85,7 @@ def storage_options_for(url: str) -> dict | None:
     given = options().storage_options
     if given is None:
         return None
-    from zarr_core.plugins import which
+    from zarr_core.storage.resolve import which
 
     return given if which(url)["stages"][0]["how"] == "fsspec" else None
 

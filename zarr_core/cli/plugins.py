@@ -49,7 +49,7 @@ def plugins(as_json: bool) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def which(url: str, as_json: bool) -> int:
     """Show which plugin would open each stage of URL, and why."""
-    from zarr_core.plugins import which as resolve_which
+    from zarr_core.storage.resolve import which as resolve_which
 
     with about(url):
         result = resolve_which(url)

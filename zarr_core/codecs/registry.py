@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from zarr_core.codecs.base import Codec
+from zarr_core.codecs.base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec, Codec
 from zarr_core.codecs.numcodecs_wrap import numcodecs_codec_class
 from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
 from zarr_core.plugins import get_registry
@@ -36,7 +36,7 @@ def get_codec_class(name: str, key: str | None = None) -> type[Codec]:
     registry = get_registry()
     entry = registry.lookup("codec", name)
     if entry is not None:
-        cls = registry.load_class(entry)
+        cls = registry.load_class(entry, (ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec))
     else:
         cls = numcodecs_codec_class(name)
         if cls is None:

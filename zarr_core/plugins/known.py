@@ -2,7 +2,7 @@
 
 Used only to tell a user what to ``pip install`` when nothing installed provides a name.
 ``tests/test_known_plugins.py`` checks this table against what each plugin module under
-``plugins/`` declares; entries for plugins not yet in the repository are planned ones.
+``plugins/`` declares.
 """
 
 from __future__ import annotations
@@ -42,10 +42,6 @@ KNOWN_CODECS: dict[str, str] = {
 KNOWN_STORAGE_TRANSFORMERS: dict[str, str] = {
     "sharding": "zarr-core-sharding",
 }
-
-# Distributions above that are designed but not in the repository yet; install hints say
-# so instead of naming a command that cannot work (a test checks this against plugins/).
-PLANNED_DISTRIBUTIONS: frozenset[str] = frozenset()
 
 KNOWN: dict[str, dict[str, str]] = {
     "scheme": KNOWN_SCHEMES,

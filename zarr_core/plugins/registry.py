@@ -51,9 +51,7 @@ __all__ = [
     "get_registry",
     "set_registry",
     "list_plugins",
-    "which",
     "refresh",
-    "get_transformer_class",
     "load_target",
     "ENTRY_POINT_GROUP",
 ]
@@ -187,25 +185,6 @@ def load_target(target: str, distribution: str = CORE_DISTRIBUTION) -> Any:
     return obj
 
 
-def _expected_base(spec: StoreSpec | CodecSpec | TransformerSpec) -> tuple[type, ...]:
-    """The base classes of the contract a declaration's target must implement."""
-    if isinstance(spec, StoreSpec):
-        if spec.kind == "adapter":
-            from zarr_core.storage.adapters import StoreAdapter
-
-            return (StoreAdapter,)
-        from zarr_core.storage.base import Store
-
-        return (Store,)
-    if isinstance(spec, TransformerSpec):
-        from zarr_core.storage.transformers import StorageTransformer
-
-        return (StorageTransformer,)
-    from zarr_core.codecs.base import ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec
-
-    return (ArrayArrayCodec, ArrayBytesCodec, BytesBytesCodec)
-
-
 class PluginRegistry:
     """Registered plugins and the lookup tables built from their declarations.
 
@@ -304,14 +283,15 @@ class PluginRegistry:
             if self._loaded:
                 return
             self._loaded = True
-            from zarr_core import __version__
-            from zarr_core.plugins import builtin as _builtin
+            from importlib.metadata import version
+
+            from zarr_core.plugins import builtin
 
             self.register(
-                _builtin,
+                builtin,
                 name="core",
                 distribution=CORE_DISTRIBUTION,
-                version=__version__,
+                version=version(CORE_DISTRIBUTION),
                 builtin=True,
             )
             if self._autoload:
@@ -456,14 +436,14 @@ class PluginRegistry:
         """Every name in table ``kind`` (``"scheme"``, ``"suffix"``, ``"codec"``, ...)."""
         return sorted(self._build_tables()[kind])
 
-    def load_class(self, entry: _Entry) -> Any:
-        """Import (once) the class a declaration points to."""
+    def load_class(self, entry: _Entry, base: tuple[type, ...]) -> Any:
+        """Import (once) the class a declaration points to, checking that it derives from
+        one of ``base`` (the contract the caller needs it to keep)."""
         info, spec = entry
         cache_key = (info.name, spec.target)
         cls = self._classes.get(cache_key)
         if cls is None:
             cls = load_target(spec.target, info.distribution)
-            base = _expected_base(spec)
             if not (isinstance(cls, type) and issubclass(cls, base)):
                 names = " or ".join(f"{b.__module__}.{b.__name__}" for b in base)
                 raise PluginLoadError(
@@ -527,24 +507,3 @@ def refresh() -> None:
 def list_plugins() -> list[PluginInfo]:
     """Every registered plugin with what it provides and whether it loaded."""
     return get_registry().plugins()
-
-
-def which(url: str) -> dict[str, Any]:
-    """Say which plugin would open ``url``, without opening or importing anything heavy.
-
-    Returns
-    -------
-    dict
-        One entry per URL-pipeline stage under ``"stages"``; each has the ``segment``,
-        the ``plugin``, ``distribution``, ``target`` (``module:Class``) and how it was
-        matched (``scheme``, ``suffix``, ``claim``, ``fsspec`` or ``default``).
-    """
-    from zarr_core.storage.resolve import plan
-
-    return {"url": url, "stages": [stage.as_dict() for stage in plan(url)]}
-
-
-def get_transformer_class(name: str) -> Any:
-    """The class a plugin provides for the Zarr v3 storage transformer ``name``."""
-    registry = get_registry()
-    return registry.load_class(registry.require("storage transformer", name))

@@ -6,17 +6,17 @@ reachable here by attribute (``zarr_core.storage.DirectoryStore``) when installe
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from zarr_core.storage.base import InvalidKeyWarning, Store
 from zarr_core.storage.byte_range import ByteRange
+from zarr_core.storage.consolidated import ConsolidatedMetadataStore
 from zarr_core.storage.fsspec_store import FSStore
 from zarr_core.storage.helpers import (
     contains_array,
     contains_group,
     getsize,
-    init_array,
-    init_group,
     listdir,
     migrate_1to2,
     rename,
@@ -57,12 +57,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "ConsolidatedMetadataStore":
-        # defined with the rest of consolidated metadata, which needs nodes and groups
-        from zarr_core.api.consolidated import ConsolidatedMetadataStore
+# zarr-python 2's ``zarr.storage`` also held the functions that create nodes; they live
+# in the API layer (they write through the node layer), so they are looked up by name.
+_NODE_HELPERS = {
+    "init_array": "zarr_core.api.storage_helpers",
+    "init_group": "zarr_core.api.storage_helpers",
+}
 
-        return ConsolidatedMetadataStore
+
+def __getattr__(name: str) -> Any:
+    if name in _NODE_HELPERS:
+        return getattr(importlib.import_module(_NODE_HELPERS[name]), name)
     if name in PLUGIN_STORES:
         return plugin_store_class(name)
     raise AttributeError(f"module 'zarr_core.storage' has no attribute {name!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from zarr_core.plugins import get_registry
+from zarr_core.storage.base import Store
 
 __all__ = ["PLUGIN_STORES", "plugin_store_class"]
 
@@ -44,7 +45,7 @@ def plugin_store_class(name: str) -> type:
     """
     scheme, kind = PLUGIN_STORES[name]
     registry = get_registry()
-    cls = registry.load_class(registry.require("scheme", scheme, store_kind=kind))
+    cls = registry.load_class(registry.require("scheme", scheme, store_kind=kind), (Store,))
     if cls.__name__ == name:
         return cls
     # Variants (NestedDirectoryStore, TempStore) live beside the scheme's own class.

@@ -24,11 +24,12 @@ from typing import Any
 
 from zarr_core.errors import InvalidStoreError, StorageOptionsError, URLPipelineError
 from zarr_core.plugins import get_registry
+from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path, normalize_path
 from zarr_core.storage.url import Segment, parse_url, split_scheme
 
-__all__ = ["Resolved", "Stage", "plan", "resolve", "open_store", "normalize_store_arg"]
+__all__ = ["Resolved", "Stage", "plan", "which", "resolve", "open_store", "normalize_store_arg"]
 
 FSSPEC_TARGET = "zarr_core.storage.fsspec_store:FSStore"
 
@@ -145,13 +146,26 @@ def plan(url: str) -> list[Stage]:
         raise
 
 
+def which(url: str) -> dict[str, Any]:
+    """Say which plugin would open ``url``, without opening or importing anything heavy.
+
+    Returns
+    -------
+    dict
+        One entry per URL-pipeline stage under ``"stages"``; each has the ``segment``,
+        the ``plugin``, ``distribution``, ``target`` (``module:Class``) and how it was
+        matched (``scheme``, ``suffix``, ``claim``, ``fsspec`` or ``default``).
+    """
+    return {"url": url, "stages": [stage.as_dict() for stage in plan(url)]}
+
+
 def _load(stage: Stage) -> type:
     if stage.entry is None:
         from zarr_core.storage.fsspec_store import FSStore
 
         return FSStore
-    # The registry checks the class: a Store for a root stage, a StoreAdapter for an adapter.
-    return get_registry().load_class(stage.entry)
+    base = StoreAdapter if stage.entry[1].kind == "adapter" else Store
+    return get_registry().load_class(stage.entry, (base,))
 
 
 def _split_parent(url: str) -> tuple[str, str]:
@@ -276,7 +290,6 @@ def normalize_store_arg(
 ) -> Store:
     """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
     is checked and otherwise has no effect: a store holds either format)."""
-    from zarr_core.node.keywords import merge_format
-
-    merge_format(None, zarr_version)
+    if zarr_version not in (None, 2, 3):
+        raise ValueError(f"zarr_version must be 2 or 3, got {zarr_version!r}")
     return open_store(store, mode=mode, storage_options=storage_options)

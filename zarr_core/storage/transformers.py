@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zarr_core.errors import PluginNotFoundError, UnknownExtensionError
+from zarr_core.plugins import get_registry
 from zarr_core.plugins.known import KNOWN_STORAGE_TRANSFORMERS
 from zarr_core.storage.base import Store
 
@@ -49,6 +50,12 @@ class StorageTransformer:
         raise NotImplementedError(f"{cls.__name__} must implement from_config")
 
 
+def get_transformer_class(name: str) -> type[StorageTransformer]:
+    """The class a plugin provides for the Zarr v3 storage transformer ``name``."""
+    registry = get_registry()
+    return registry.load_class(registry.require("storage transformer", name), (StorageTransformer,))
+
+
 def _name(entry: dict) -> str:
     # The ZEP 2 draft wrote {"extension": <uri>, "type": ...}; the final form is {"name": ...}.
     name = entry.get("name") or entry.get("extension", "")
@@ -57,8 +64,6 @@ def _name(entry: dict) -> str:
 
 def apply_storage_transformers(meta: Any, store: Store, path: str, key: str = "") -> Store:
     """Wrap ``store`` in the transformers ``meta.storage_transformers`` lists."""
-    from zarr_core.plugins import get_transformer_class
-
     for entry in getattr(meta, "storage_transformers", None) or ():
         name = _name(entry)
         try:
