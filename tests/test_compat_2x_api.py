@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core.node.attrs import Attributes
 from zarr_core.errors import (
     ArrayNotFoundError,
     BadCompressorError,
@@ -25,6 +24,7 @@ from zarr_core.errors import (
     PluginNotFoundError,
     ReadOnlyError,
 )
+from zarr_core.node.attrs import Attributes
 from zarr_core.plugins import StoreSpec, hookimpl
 from zarr_core.storage import KVStore, MemoryStore
 from zarr_core.testing.compat import peer_python

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core.plugins.known import KNOWN
 from zarr_core.errors import (
     ArrayNotFoundError,
     ContainsArrayError,
@@ -24,6 +23,7 @@ from zarr_core.errors import (
     install_hint,
 )
 from zarr_core.plugins import StoreSpec, hookimpl
+from zarr_core.plugins.known import KNOWN
 from zarr_core.storage import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]

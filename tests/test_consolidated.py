@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core.storage.consolidated import ConsolidatedMetadataReadOnlyError
 from zarr_core.errors import GroupNotFoundError, MetadataError, ReadOnlyError
 from zarr_core.storage import ConsolidatedMetadataStore, MemoryStore, Store
+from zarr_core.storage.consolidated import ConsolidatedMetadataReadOnlyError
 from zarr_core.testing.counting import CountingStore
 
 _DOCUMENTS = ("zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata")

@@ -13,7 +13,6 @@ import pytest
 
 import zarr_core
 from zarr_core import Group
-from zarr_core.node.attrs import AttributeValueError
 from zarr_core.errors import (
     ContainsArrayError,
     ContainsGroupError,
@@ -22,6 +21,7 @@ from zarr_core.errors import (
     PathNotFoundError,
     ReadOnlyError,
 )
+from zarr_core.node.attrs import AttributeValueError
 from zarr_core.storage import MemoryStore
 
 FORMATS = pytest.mark.parametrize("fmt", [2, 3])

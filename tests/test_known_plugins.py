@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from zarr_core.plugins.known import KNOWN
 from zarr_core.plugins import ENTRY_POINT_GROUP, PluginRegistry
+from zarr_core.plugins.known import KNOWN
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIRS = sorted(

@@ -371,14 +371,16 @@ def test_discovery_imports_no_store_module():
         ("zarr_core_stores", "zarr_core.storage.base:Store.from_url"),
         ("zarr_core_stores", "zarr_core.storage.adapters:StoreAdapter.from_store"),
         ("zarr_core_codecs", "zarr_core.codecs.base:Codec.from_config"),
-        ("zarr_core_storage_transformers", "zarr_core.storage.transformers:StorageTransformer.from_config"),
+        (
+            "zarr_core_storage_transformers",
+            "zarr_core.storage.transformers:StorageTransformer.from_config",
+        ),
     ],
 )
 def test_hook_docs_match_the_contract_signatures(hook, method):
     import inspect
 
-    from zarr_core.plugins import hookspecs
-    from zarr_core.plugins import load_target
+    from zarr_core.plugins import hookspecs, load_target
 
     func = load_target(method)
     name = method.rpartition(".")[2]

@@ -94,7 +94,7 @@ def save_array(
     >>> zarr_core.load(store)
     array([0, 1, 2, 3, 4])
     """
-    from zarr_core.api.creation import array
+    from zarr_core.node.creation import array
     from zarr_core.storage.resolve import resolve
 
     resolved = resolve(store, mode="w", storage_options=storage_options)

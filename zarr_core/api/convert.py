@@ -236,8 +236,8 @@ class _Converter:
 
     def reencode(self, path: str, node: NodeMetadata, attrs: dict, reason: str) -> None:
         from zarr_core.api.convenience import copy_data
-        from zarr_core.api.creation import create
         from zarr_core.node.array import Array
+        from zarr_core.node.creation import create
 
         if self.in_place and not path:
             raise ValueError(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zarr_core.api.creation import _prepare_target, open_array
 from zarr_core.node.array import Array
+from zarr_core.node.creation import _prepare_target, open_array
 from zarr_core.node.documents import (
     clear_or_check,
     load_node,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from zarr_core import config
-from zarr_core.api.creation import create
+from zarr_core.node.creation import create
 from zarr_core.node.documents import check_no_node, require_parent_groups, write_group_metadata
 from zarr_core.storage.helpers import rmdir
 from zarr_core.storage.keys import normalize_path

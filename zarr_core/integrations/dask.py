@@ -35,8 +35,8 @@ class UnalignedWriteError(ZarrCoreError, ValueError):
 
 
 def _open(array_or_url: Any, mode: str, **kwargs: Any) -> Array:
-    from zarr_core.api.creation import open_array
     from zarr_core.node.array import Array
+    from zarr_core.node.creation import open_array
 
     if isinstance(array_or_url, Array):
         return array_or_url
@@ -165,7 +165,7 @@ def from_dask(
     """
     import dask.array as da
 
-    from zarr_core.api.creation import normalize_chunks
+    from zarr_core.node.creation import normalize_chunks
     from zarr_core.storage import resolve
 
     if chunks is None:

@@ -291,7 +291,7 @@ class Group(Node):
 
     def _create_array(self, factory: str, name: str, *args: Any, **kwargs: Any) -> Array:
         self._check_writable()
-        from zarr_core.api import creation
+        from zarr_core.node import creation
 
         kwargs.setdefault("zarr_format", self.zarr_format)
         kwargs.setdefault("synchronizer", self._synchronizer)
