@@ -14,6 +14,8 @@ ensure_servers
 echo "checking: ruff" >&2
 "$VENV/bin/python" -m ruff check zarr_core plugins tests bench scripts
 "$VENV/bin/python" -m ruff format --check --quiet zarr_core plugins tests bench scripts
+echo "checking: the layers of zarr_core (import-linter)" >&2
+"$VENV/bin/lint-imports" --no-cache
 # The directory plugin installed alone with the core, and the plugin template (which is
 # never installed into ./.venv), each in an environment of its own.
 "$VENV/bin/python" -m tox -q -e plugin-directory,template

@@ -52,7 +52,7 @@ def test_repeated_reads_skip_store_and_codecs(cache_on, monkeypatch):
     assert len(_chunk_reads(counting)) == 9
     counting.reset()
     decodes = []
-    pipeline = type(z._pipeline)
+    pipeline = type(z._io.pipeline)
     real = pipeline.decode_batch
     monkeypatch.setattr(
         pipeline, "decode_batch", lambda self, d, k=None: decodes.append(k) or real(self, d, k)

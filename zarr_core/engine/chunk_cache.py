@@ -31,7 +31,7 @@ from zarr_core import config
 from zarr_core.engine.lru import SizedLRU, WriteFence, parse_size
 
 if TYPE_CHECKING:
-    from zarr_core.node.array import Array
+    from zarr_core.engine.chunk_io import ChunkIO
 
 __all__ = ["ChunkCache", "cache", "clear", "stats"]
 
@@ -42,14 +42,14 @@ class _Read:
     """One read operation's view of the cache, a context manager: what hit, what to
     fetch, and (on exit) the decoded chunks it was offered go into the cache."""
 
-    __slots__ = ("hits", "misses", "miss_keys", "_cache", "_array", "_keys", "_token", "_keep")
+    __slots__ = ("hits", "misses", "miss_keys", "_cache", "_io", "_keys", "_token", "_keep")
 
-    def __init__(self, cache, array, keys, hits, misses, token):
+    def __init__(self, cache, io, keys, hits, misses, token):
         self.hits: list[tuple[int, np.ndarray]] = hits
         #: Indices of the chunks to fetch, and their keys.
         self.misses: Sequence[int] = misses
         self.miss_keys: list[str] = keys if len(misses) == len(keys) else [keys[i] for i in misses]
-        self._cache, self._array, self._keys, self._token = cache, array, keys, token
+        self._cache, self._io, self._keys, self._token = cache, io, keys, token
         self._keep: dict[int, np.ndarray] = {}
 
     def keep(self, indices: Sequence[int], chunks: Sequence[Any]) -> None:
@@ -63,7 +63,7 @@ class _Read:
 
     def __exit__(self, *exc_info: Any) -> None:
         if self._token is not None:
-            self._cache._fill(self._array, self._keys, self._token, self._keep)
+            self._cache._fill(self._io, self._keys, self._token, self._keep)
 
 
 class _Off:
@@ -91,10 +91,10 @@ class _Write:
 
     __slots__ = ("_cache", "_entries", "_token")
 
-    def __init__(self, cache: ChunkCache, array: Array, keys: list[str]):
+    def __init__(self, cache: ChunkCache, io: ChunkIO, keys: list[str]):
         self._cache = cache
         with cache._lock:
-            token = cache._token(array._chunk_io)
+            token = cache._token(io.store)
             self._entries = [(token, k) for k in keys]
             self._token = cache._fence.begin_write(self._entries)
             for entry in self._entries:
@@ -159,15 +159,15 @@ class ChunkCache:
             self._lru.discard(entry)
 
     # -- reads --------------------------------------------------------------------------
-    def reading(self, array: Array, keys: list[str]) -> _Read | _Off:
+    def reading(self, io: ChunkIO, keys: list[str]) -> _Read | _Off:
         """Split a read of ``keys`` into cached chunks and misses (a context manager whose
         exit keeps what was decoded)."""
-        if array.dtype.kind == "O" or not self._budget():
+        if io.dtype.kind == "O" or not self._budget():
             return _Off(keys)
-        owner = array._node
+        owner = io.owner
         hits, misses = [], []
         with self._lock:
-            token = self._token(array._chunk_io)
+            token = self._token(io.store)
             entries, touch = self._entries, self._lru.touch
             for i, key in enumerate(keys):
                 entry = entries.get((token, key))
@@ -179,12 +179,12 @@ class ChunkCache:
             self.hits += len(hits)
             self.misses += len(misses)
             fence = self._fence.begin_read() if misses else None
-        return _Read(self, array, keys, hits, misses, fence)
+        return _Read(self, io, keys, hits, misses, fence)
 
-    def _fill(self, array: Array, keys: list[str], fence: int, kept: dict[int, np.ndarray]):
-        owner = array._node
+    def _fill(self, io: ChunkIO, keys: list[str], fence: int, kept: dict[int, np.ndarray]):
+        owner = io.owner
         with self._lock:
-            token = self._token(array._chunk_io)
+            token = self._token(io.store)
             ok = self._fence.end_read(fence, [(token, keys[i]) for i in kept])
             ok_set = set(ok)
             for i, chunk in kept.items():
@@ -204,12 +204,12 @@ class ChunkCache:
                 self._entries[entry] = (owner, chunk)
 
     # -- writes -------------------------------------------------------------------------
-    def writing(self, array: Array, keys: list[str]) -> _Write | contextlib.nullcontext:
+    def writing(self, io: ChunkIO, keys: list[str]) -> _Write | contextlib.nullcontext:
         """Context manager around a write of ``keys``: drops their chunks first, and keeps
         reads that raced the write from caching what they fetched."""
         if not self._budget():
             return _NOTHING
-        return _Write(self, array, keys)
+        return _Write(self, io, keys)
 
     # -- introspection ------------------------------------------------------------------
     def clear(self) -> None:

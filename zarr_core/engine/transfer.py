@@ -21,16 +21,16 @@ from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_
 from zarr_core.pools import parallel_map
 
 if TYPE_CHECKING:
+    from zarr_core.engine.chunk_io import ChunkIO
     from zarr_core.indexing import Indexer
-    from zarr_core.node.array import Array
 
 __all__ = ["read", "write", "empty_chunk", "chunk_is_fill", "check_chunk_fits"]
 
 
-def _fill(buffer: np.ndarray, array: Array, fields: Any = None) -> np.ndarray:
-    fill = array._fill_for_memory
+def _fill(buffer: np.ndarray, io: ChunkIO, fields: Any = None) -> np.ndarray:
+    fill = io.fill
     if fields is not None:
-        fill = np.asarray(fill, dtype=array.dtype)[fields]
+        fill = np.asarray(fill, dtype=io.dtype)[fields]
     if buffer.dtype.kind == "O":
         buffer.fill(fill)  # assigning a str/sequence with [...] would broadcast its items
     else:
@@ -38,27 +38,27 @@ def _fill(buffer: np.ndarray, array: Array, fields: Any = None) -> np.ndarray:
     return buffer
 
 
-def _fill_region(buffer: np.ndarray, selection: Any, array: Array, fields: Any) -> None:
+def _fill_region(buffer: np.ndarray, selection: Any, io: ChunkIO, fields: Any) -> None:
     region = buffer[selection]
     if not isinstance(region, np.ndarray):
         # the element of a 0-d buffer; assigning an array there would nest it in an
         # object buffer
-        _fill(buffer, array, fields)
+        _fill(buffer, io, fields)
     elif np.may_share_memory(region, buffer):
-        _fill(region, array, fields)
+        _fill(region, io, fields)
     else:  # an integer-array selection copies: fill a temporary and scatter it back
-        buffer[selection] = _fill(np.empty(np.shape(region), dtype=buffer.dtype), array, fields)
+        buffer[selection] = _fill(np.empty(np.shape(region), dtype=buffer.dtype), io, fields)
 
 
-def empty_chunk(array: Array) -> np.ndarray:
+def empty_chunk(io: ChunkIO) -> np.ndarray:
     """A new chunk of the full chunk shape holding the fill value, in the array's order."""
-    return _fill(np.empty(array.chunks, dtype=array.dtype, order=array.order), array)
+    return _fill(np.empty(io.chunks, dtype=io.dtype, order=io.order), io)
 
 
-def chunk_is_fill(array: Array, chunk: np.ndarray) -> bool:
+def chunk_is_fill(io: ChunkIO, chunk: np.ndarray) -> bool:
     """Whether every element of ``chunk`` equals the fill value (NaN equal to NaN, NaT
     to NaT)."""
-    fill = array._fill_for_memory
+    fill = io.fill
     if chunk.dtype.kind == "O":
         # elements may be arrays (VLenArray), whose == does not give one bool
         return all(v is fill or (type(v) is type(fill) and v == fill) for v in chunk.flat)
@@ -98,7 +98,7 @@ def _memory_limit() -> int | None:
     return limit if soft == resource.RLIM_INFINITY else min(limit, soft)
 
 
-def check_chunk_fits(array: Array) -> None:
+def check_chunk_fits(io: ChunkIO) -> None:
     """Refuse, before allocating, a whole chunk this process can never hold.
 
     Reads of chunks that are not stored never need one (the fill value goes straight
@@ -112,35 +112,35 @@ def check_chunk_fits(array: Array) -> None:
     MetadataError
         Naming the chunk-shape field of the array's metadata.
     """
-    nbytes = array._pipeline.spec.nbytes
+    nbytes = io.pipeline.spec.nbytes
     if nbytes <= _ALWAYS_FITS:
         return
     limit = _memory_limit()
     if limit is not None and nbytes > limit:
-        field = "chunks" if array.zarr_format == 2 else "chunk_grid"
+        field = "chunks" if io.zarr_format == 2 else "chunk_grid"
         raise MetadataError(
-            f"a chunk of shape {array.chunks} takes {nbytes / 2**30:.1f} GiB in memory, more "
+            f"a chunk of shape {io.chunks} takes {nbytes / 2**30:.1f} GiB in memory, more "
             f"than this process can allocate ({limit / 2**30:.1f} GiB); reading a stored "
             f"chunk or writing "
             f"one needs it whole. Store the data with smaller chunks (at most the array's "
-            f"shape {array.shape})",
-            key=array._node.metadata_keys(array._path)[0],
+            f"shape {io.shape})",
+            key=io.metadata_key,
             field=field,
         )
 
 
-def _keys(array: Array, projections: list) -> list[str]:
-    return array._chunk_keys([p.chunk_coords for p in projections])
+def _keys(io: ChunkIO, projections: list) -> list[str]:
+    return io.keys([p.chunk_coords for p in projections])
 
 
-def _partial_codec(array: Array) -> Any:
+def _partial_codec(io: ChunkIO) -> Any:
     """The array->bytes codec if it reads and rewrites parts of stored chunks itself
     (``read_partial`` and ``encode_partial``; the contract is in the docstring of
     ``zarr_core_sharding.codec``), else None.
 
     Only when it is the whole chain: then a stored value is laid out by it alone.
     """
-    pipeline = array._pipeline
+    pipeline = io.pipeline
     codec = pipeline.array_bytes_codec
     if hasattr(codec, "read_partial") and len(pipeline.codecs) == 1:
         return codec
@@ -148,32 +148,28 @@ def _partial_codec(array: Array) -> Any:
 
 
 def read(
-    array: Array,
+    io: ChunkIO,
     indexer: Indexer,
     out: np.ndarray | None = None,
     fields: Any = None,
 ) -> np.ndarray:
     """Read the selection ``indexer`` describes into ``out`` (allocated if None)."""
     projections = list(indexer)
-    dtype = check_fields(fields, array.dtype)
+    dtype = check_fields(fields, io.dtype)
     # Every output element belongs to exactly one projection, so only the regions of
     # missing chunks need the fill value: no pass over the whole buffer.
     # In the array's order, as zarr-python 2 returns it (order "F" gives F-ordered output).
-    buffer = np.empty(indexer.out_shape, dtype=dtype, order=array.order)
-    if projections and (codec := _partial_codec(array)) is not None:
+    buffer = np.empty(indexer.out_shape, dtype=dtype, order=io.order)
+    if projections and (codec := _partial_codec(io)) is not None:
         # The codec fetches and decodes only what the selection needs (sharding: an
         # index and byte ranges) and writes it straight into the buffer.
-        keys = _keys(array, projections)
-        found = codec.read_partial(
-            array._chunk_io, keys, projections, buffer, indexer.drop_axes, fields
-        )
+        keys = _keys(io, projections)
+        found = codec.read_partial(io.store, keys, projections, buffer, indexer.drop_axes, fields)
         for proj, exists in zip(projections, found):
             if not exists:
-                _fill_region(buffer, proj.out_selection, array, fields)
+                _fill_region(buffer, proj.out_selection, io, fields)
     elif projections:
-        _read_chunks(
-            array, buffer, projections, _keys(array, projections), indexer.drop_axes, fields
-        )
+        _read_chunks(io, buffer, projections, _keys(io, projections), indexer.drop_axes, fields)
     # Dropping axes keeps the layout; a subarray field (``("bar", "f4", (3, 2))``) adds
     # its own axes after the selection's, as NumPy does.
     result = buffer.reshape(indexer.shape + dtype.shape, order="A")
@@ -186,7 +182,7 @@ def read(
 
 
 def _read_chunks(
-    array: Array,
+    io: ChunkIO,
     buffer: np.ndarray,
     projections: list,
     keys: list[str],
@@ -198,7 +194,7 @@ def _read_chunks(
     def place(i: int, chunk: np.ndarray | None) -> None:
         proj = projections[i]
         if chunk is None:
-            _fill_region(buffer, proj.out_selection, array, fields)
+            _fill_region(buffer, proj.out_selection, io, fields)
             return
         if fields is not None:
             chunk = chunk[fields]
@@ -207,13 +203,13 @@ def _read_chunks(
             value = value.squeeze(axis=drop)
         buffer[proj.out_selection] = value
 
-    store = array._chunk_io
-    pipeline = array._pipeline
-    with chunk_cache.cache.reading(array, keys) as cached:
+    store = io.store
+    pipeline = io.pipeline
+    with chunk_cache.cache.reading(io, keys) as cached:
         for i, chunk in cached.hits:
             place(i, chunk)
         todo = cached.misses  # every chunk while the cache is off
-        if len(todo) > 1 and array.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+        if len(todo) > 1 and io.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
             # Large chunks: each worker fetches, decodes and places one chunk, so reading
             # one chunk overlaps decoding another, and the copies (and the page faults of a
             # fresh output buffer) run in parallel too. Per-chunk requests cost nothing next
@@ -221,7 +217,7 @@ def _read_chunks(
             def one(i: int) -> None:
                 data = store.getitems([keys[i]]).get(keys[i])
                 if data is not None:
-                    check_chunk_fits(array)
+                    check_chunk_fits(io)
                 chunk = None if data is None else pipeline.decode(data, keys[i])
                 cached.keep((i,), (chunk,))
                 place(i, chunk)
@@ -236,7 +232,7 @@ def _read_chunks(
             if keys[i] not in stored:
                 place(i, None)
         if present:
-            check_chunk_fits(array)
+            check_chunk_fits(io)
             decoded = pipeline.decode_batch(
                 [stored[keys[i]] for i in present], [keys[i] for i in present]
             )
@@ -245,10 +241,10 @@ def _read_chunks(
                 place(i, chunk)
 
 
-def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> None:
-    """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches."""
-    array._check_writable()
-    dtype = check_fields(fields, array.dtype)
+def write(io: ChunkIO, indexer: Indexer, value: Any, fields: Any = None) -> None:
+    """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches
+    (the caller has checked that the array is writable)."""
+    dtype = check_fields(fields, io.dtype)
     # A subarray field takes values with its axes after the selection's.
     extra = dtype.shape
     if dtype.kind != "O":
@@ -263,21 +259,21 @@ def write(array: Array, indexer: Indexer, value: Any, fields: Any = None) -> Non
     projections = list(indexer)
     if not projections:
         return
-    keys = _keys(array, projections)
-    synchronizer = array._synchronizer
-    with chunk_cache.cache.writing(array, keys):
+    keys = _keys(io, projections)
+    synchronizer = io.synchronizer
+    with chunk_cache.cache.writing(io, keys):
         if synchronizer is None:
-            _update_chunks(array, projections, keys, value, indexer.drop_axes, fields)
+            _update_chunks(io, projections, keys, value, indexer.drop_axes, fields)
             return
         # Under a synchronizer each chunk's read-modify-write holds that chunk's lock, so
         # concurrent writers to overlapping regions (threads or processes) lose no update.
         for proj, key in zip(projections, keys):
             with synchronizer[key]:
-                _update_chunks(array, [proj], [key], value, indexer.drop_axes, fields)
+                _update_chunks(io, [proj], [key], value, indexer.drop_axes, fields)
 
 
 def _update_chunks(
-    array: Array, projections: list, keys: list[str], value: np.ndarray, drop: tuple, fields: Any
+    io: ChunkIO, projections: list, keys: list[str], value: np.ndarray, drop: tuple, fields: Any
 ) -> None:
     """Write ``value`` into the given chunks: one batched read of the partly covered ones,
     one encode batch, one batched store call.
@@ -286,8 +282,8 @@ def _update_chunks(
     transaction, so writers in other processes changing other parts of the same chunks
     lose nothing (without a synchronizer).
     """
-    chunk_shape = array.chunks
-    shape = array.shape
+    chunk_shape = io.chunks
+    shape = io.shape
     # A chunk is rewritten from scratch when the selection covers all of its in-bounds part.
     partial = [
         i
@@ -295,17 +291,17 @@ def _update_chunks(
         if fields is not None
         or not is_total_slice(p.chunk_selection, chunk_extent(p.chunk_coords, shape, chunk_shape))
     ]
-    store = array._chunk_io
+    store = io.store
     if partial and store.supports_transactions:
         with store.transaction():
             # Every store call of the transaction runs in this thread: no thread pool.
-            _rewrite_chunks(array, projections, keys, value, drop, fields, partial, False)
+            _rewrite_chunks(io, projections, keys, value, drop, fields, partial, False)
     else:
-        _rewrite_chunks(array, projections, keys, value, drop, fields, partial, True)
+        _rewrite_chunks(io, projections, keys, value, drop, fields, partial, True)
 
 
 def _rewrite_chunks(
-    array: Array,
+    io: ChunkIO,
     projections: list,
     keys: list[str],
     value: np.ndarray,
@@ -314,32 +310,32 @@ def _rewrite_chunks(
     partial: list[int],
     parallel: bool,
 ) -> None:
-    chunk_shape = array.chunks
-    codec = _partial_codec(array)
+    chunk_shape = io.chunks
+    codec = _partial_codec(io)
     if partial and codec is not None:
         # The codec rewrites the partly covered chunks itself, reading only what it
         # must (sharding keeps untouched inner chunks as stored bytes); the fully
         # covered ones go on below.
         partial_keys = [keys[i] for i in partial]
         encoded = codec.encode_partial(
-            array._chunk_io, partial_keys, [projections[i] for i in partial], value, drop, fields
+            io.store, partial_keys, [projections[i] for i in partial], value, drop, fields
         )
-        _store_encoded(array, dict(zip(partial_keys, encoded)))
+        _store_encoded(io, dict(zip(partial_keys, encoded)))
         rest = sorted(set(range(len(projections))) - set(partial))
         projections, keys, partial = [projections[i] for i in rest], [keys[i] for i in rest], []
     if projections:
-        check_chunk_fits(array)  # every chunk below is built and encoded whole
+        check_chunk_fits(io)  # every chunk below is built and encoded whole
     existing: dict[int, np.ndarray] = {}
     if partial:
         partial_keys = [keys[i] for i in partial]
-        stored = array._chunk_io.getitems(partial_keys)
+        stored = io.store.getitems(partial_keys)
         found = [i for i in partial if keys[i] in stored]
         if found:
-            decoded = array._pipeline.decode_batch(
+            decoded = io.pipeline.decode_batch(
                 [stored[keys[i]] for i in found], [keys[i] for i in found]
             )
             for i, chunk in zip(found, decoded):
-                existing[i] = np.array(chunk, order=array.order, copy=True)
+                existing[i] = np.array(chunk, order=io.order, copy=True)
     chunks = []
     direct = fields is None and not drop
     for i, proj in enumerate(projections):
@@ -349,14 +345,14 @@ def _rewrite_chunks(
                 # The value already holds the whole chunk in order: encode that view, no copy.
                 chunks.append(value[proj.out_selection])
                 continue
-            chunk = empty_chunk(array)
+            chunk = empty_chunk(io)
         piece = expand_for_write(value[proj.out_selection], drop)
         if fields is not None:
             chunk[fields][proj.chunk_selection] = piece
         else:
             chunk[proj.chunk_selection] = piece
         chunks.append(chunk)
-    _store_chunks(array, keys, chunks, parallel)
+    _store_chunks(io, keys, chunks, parallel)
 
 
 def _covers_in_order(selection: Any, chunk_shape: tuple[int, ...]) -> bool:
@@ -376,8 +372,8 @@ def _object_array(value: Any, shape: tuple[int, ...]) -> np.ndarray:
     """``value`` as an object array of the selection's ``shape``.
 
     Assigning into an object array lets NumPy keep lists, arrays and strings whole where
-    they are elements (a list written to one element of a JSON array, a ragged row of a
-    VLenArray array), which ``np.asarray(value)`` would split or refuse as ragged.
+    they are elements (a list written to one element of a JSON io, a ragged row of a
+    VLenArray io), which ``np.asarray(value)`` would split or refuse as ragged.
     """
     arr = np.empty(shape, dtype=object)
     if shape:
@@ -398,37 +394,37 @@ def _shape_of(value: Any) -> tuple[int, ...]:
 
 
 def _store_chunks(
-    array: Array, keys: list[str], chunks: list[np.ndarray], parallel: bool = True
+    io: ChunkIO, keys: list[str], chunks: list[np.ndarray], parallel: bool = True
 ) -> None:
     """Encode and store chunks, deleting those equal to the fill value if configured
     (``parallel``: large chunks are encoded and stored each on a pool thread)."""
-    if not array.write_empty_chunks:
-        empty = [chunk_is_fill(array, c) for c in chunks]
+    if not io.write_empty_chunks:
+        empty = [chunk_is_fill(io, c) for c in chunks]
         delete = [k for k, e in zip(keys, empty) if e]
         keys = [k for k, e in zip(keys, empty) if not e]
         chunks = [c for c, e in zip(chunks, empty) if not e]
         if delete:
-            array._chunk_io.delitems(delete)
+            io.store.delitems(delete)
     if chunks:
-        pipeline = array._pipeline
+        pipeline = io.pipeline
         if (
             parallel
             and len(chunks) > 1
-            and array.dtype.kind != "O"
+            and io.dtype.kind != "O"
             and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES
         ):
             # Large chunks: each worker lays out, compresses and stores one whole chunk,
             # so writing one overlaps compressing the next (as reads do in _read_chunks).
             parallel_map(
-                lambda kc: _store_encoded(array, {kc[0]: pipeline.encode(kc[1])}),
+                lambda kc: _store_encoded(io, {kc[0]: pipeline.encode(kc[1])}),
                 list(zip(keys, chunks)),
                 True,
             )
         else:
-            _store_encoded(array, dict(zip(keys, pipeline.encode_batch(chunks))))
+            _store_encoded(io, dict(zip(keys, pipeline.encode_batch(chunks))))
 
 
-def _store_encoded(array: Array, values: dict[str, Any]) -> None:
+def _store_encoded(io: ChunkIO, values: dict[str, Any]) -> None:
     """Store encoded chunks; a chunk encoded to no bytes at all is deleted instead.
 
     An empty encoding carries nothing a reader needs (a missing chunk reads as the fill
@@ -436,7 +432,7 @@ def _store_encoded(array: Array, values: dict[str, Any]) -> None:
     """
     empty = [key for key, encoded in values.items() if not len(encoded)]
     if empty:
-        array._chunk_io.delitems(empty)
+        io.store.delitems(empty)
         values = {key: encoded for key, encoded in values.items() if len(encoded)}
     if values:
-        array._chunk_io.setitems(values)
+        io.store.setitems(values)

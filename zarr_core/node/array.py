@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from zarr_core.engine import transfer as engine
+from zarr_core.engine.chunk_io import ChunkIO
 from zarr_core.errors import ReadOnlyError
 from zarr_core.indexing import (
     BasicIndexer,
@@ -123,21 +124,28 @@ class Array(Node):
     def _load(self, node: NodeMetadata) -> None:
         self._node = node
         self._meta = node.meta
-        self._pipeline = node.pipeline(allow_pickle=self._allow_pickle)
-        self._fill_for_memory = node.fill_for_memory
-        # Chunk I/O goes through the storage transformers the metadata names (v3 only).
-        self._chunk_io = apply_storage_transformers(
-            self._meta, self.chunk_store, self._path, node.metadata_keys(self._path)[0]
+        meta_key = node.metadata_keys(self._path)[0]
+        self._io = ChunkIO(
+            # Chunk I/O goes through the storage transformers the metadata names (v3 only).
+            store=apply_storage_transformers(self._meta, self.chunk_store, self._path, meta_key),
+            pipeline=node.pipeline(allow_pickle=self._allow_pickle),
+            shape=tuple(self._meta.shape),
+            chunks=tuple(self._meta.chunks),
+            dtype=self._meta.dtype,
+            order=self._node.order,
+            fill=node.fill_for_memory,
+            path=self._path,
+            chunk_key=node.chunk_key,
+            metadata_key=meta_key,
+            zarr_format=self._meta.zarr_format,
+            write_empty_chunks=self._write_empty_chunks,
+            synchronizer=self._synchronizer,
+            owner=node,
         )
 
     def _refresh(self) -> None:
         if not self._cache_metadata:
             self._load(load_node(self._store, self._path, self._meta.zarr_format, expect="array"))
-
-    def _chunk_keys(self, coords: list[tuple[int, ...]]) -> list[str]:
-        prefix = self._path + "/" if self._path else ""
-        encode = self._node.chunk_key
-        return [prefix + encode(c) for c in coords]
 
     # -- properties ---------------------------------------------------------------------
     @Node.read_only.setter
@@ -232,8 +240,8 @@ class Array(Node):
 
     def _stored_chunk_keys(self) -> list[str]:
         prefix = self._path + "/" if self._path else ""
-        wanted = set(self._chunk_keys(list(np.ndindex(*self.cdata_shape))))
-        return [k for k in self._chunk_io.list_prefix(prefix) if k in wanted]
+        wanted = set(self._io.keys(list(np.ndindex(*self.cdata_shape))))
+        return [k for k in self._io.store.list_prefix(prefix) if k in wanted]
 
     @property
     def nbytes_stored(self) -> int:
@@ -292,11 +300,13 @@ class Array(Node):
         return _INDEXERS[mode](selection, self.shape, self.chunks)
 
     def _get(self, mode: str, selection: Any, out: Any = None, fields: Any = None):
-        return engine.read(self, self._indexer(mode, selection), out=out, fields=fields)
+        indexer = self._indexer(mode, selection)  # first: it may reload the metadata
+        return engine.read(self._io, indexer, out=out, fields=fields)
 
     def _set(self, mode: str, selection: Any, value: Any, fields: Any = None) -> None:
         self._check_writable()
-        engine.write(self, self._indexer(mode, selection), value, fields=fields)
+        indexer = self._indexer(mode, selection)  # first: it may reload the metadata
+        engine.write(self._io, indexer, value, fields=fields)
 
     def __getitem__(self, selection: Any) -> Any:
         fields, selection = pop_fields(selection)
@@ -403,7 +413,7 @@ class Array(Node):
         new_grid = self.cdata_shape
         stale = [c for c in np.ndindex(*old_grid) if any(i >= n for i, n in zip(c, new_grid))]
         if stale:
-            self._chunk_io.delitems(self._chunk_keys(stale))
+            self._io.store.delitems(self._io.keys(stale))
 
     def append(self, data: Any, axis: int = 0) -> tuple[int, ...]:
         """Grow along ``axis`` and write ``data`` into the new region; returns the new shape.
@@ -461,8 +471,8 @@ class Array(Node):
         different paths or in different stores have equal digests.
         """
         h = hashlib.new(hashname)
-        keys = self._chunk_keys(list(np.ndindex(*self.cdata_shape)))
-        chunks = self._chunk_io.getitems(keys)
+        keys = self._io.keys(list(np.ndindex(*self.cdata_shape)))
+        chunks = self._io.store.getitems(keys)
         for key in keys:
             h.update(bytes(chunks.get(key, b"")))
         metadata_keys = self._node.metadata_keys(self._path)

@@ -46,7 +46,6 @@ __all__ = [
     "full_like",
     "open_array",
     "open_like",
-    "init_array",
     "normalize_chunks",
     "guess_chunks",
 ]
@@ -480,11 +479,6 @@ def create(
         # encoded as that view says, not as the document written.
         _node=None if target.translates_metadata else node,
     )
-
-
-def init_array(store: Any, shape: Any, path: str | None = None, **kwargs: Any) -> None:
-    """Write an array's metadata into ``store`` (no Array object is returned)."""
-    create(shape, store=store, path=path, **kwargs)
 
 
 def _fixed_fill(function: str, kwargs: dict[str, Any], fill_value: Any) -> dict[str, Any]:

@@ -97,7 +97,9 @@ def test_fill_value_is_compared_bit_for_bit():
     z = sharded((4,), (4,), (2,), dtype="f8", fill_value=0.0)
     z[...] = [-0.0, -0.0, 0.0, 0.0]
     assert np.signbit(z[...]).tolist() == [True, True, False, False]
-    assert z._pipeline.array_bytes_codec._decode_index(z.store["c/0"][-36:], "k")[1].tolist() == [
+    assert z._io.pipeline.array_bytes_codec._decode_index(z.store["c/0"][-36:], "k")[
+        1
+    ].tolist() == [
         EMPTY,
         EMPTY,
     ]
@@ -113,7 +115,7 @@ def test_edge_shards_are_encoded_at_full_shape():
     z = sharded((5, 3), (4, 4), (2, 2), fill_value=0)
     data = np.arange(1, 16, dtype="u1").reshape(5, 3)
     z[...] = data
-    index = z._pipeline.array_bytes_codec._decode_index(z.store["c/1/0"][-68:], "c/1/0")
+    index = z._io.pipeline.array_bytes_codec._decode_index(z.store["c/1/0"][-68:], "c/1/0")
     # Row 4 holds data in inner chunks (2, 0) and (2, 1); the rows past the end of the
     # array (inner chunks (3, *)) are empty, and so are no other positions.
     stored = [i for i in range(4) if index[i, 0] != EMPTY]
@@ -168,7 +170,7 @@ def test_create_with_shards_writes_the_standard_metadata():
     assert config["index_codecs"] == [BYTES, {"name": "crc32c"}]
     assert config["index_location"] == "end"
     assert z.chunks == (50, 50)
-    assert isinstance(z._pipeline.array_bytes_codec, ShardingCodec)
+    assert isinstance(z._io.pipeline.array_bytes_codec, ShardingCodec)
 
 
 def test_group_create_takes_shards():
@@ -202,7 +204,7 @@ def test_to_json_fills_in_defaults():
         }
     ).encode()
     z = zarr_core.open_array(store)
-    config = z._pipeline.to_json()[0]["configuration"]
+    config = z._io.pipeline.to_json()[0]["configuration"]
     assert config["index_location"] == "end"
     assert config["index_codecs"] == [BYTES, {"name": "crc32c"}]
     z[...] = np.arange(8)
@@ -413,11 +415,11 @@ def test_codec_round_trip_through_to_json():
         }
     ]
     z = zarr_core.create((4, 6), chunks=(4, 6), dtype="f4", codecs=spec_json, zarr_format=3)
-    written = z._pipeline.to_json()
+    written = z._io.pipeline.to_json()
     # blosc's typesize is filled in from the dtype: the document is complete
     assert written[0]["configuration"]["codecs"][1]["configuration"]["typesize"] == 4
     again = zarr_core.create((4, 6), chunks=(4, 6), dtype="f4", codecs=written, zarr_format=3)
-    assert again._pipeline.to_json() == written
+    assert again._io.pipeline.to_json() == written
 
 
 def test_bytes_codec_after_the_shard():

@@ -147,7 +147,7 @@ def test_inner_chunk_bomb_is_corrupt(ranges: bool) -> None:
     )
     z[...] = 7
     frame = zstandard.ZstdCompressor(write_content_size=False).compress(bytes(2**26))
-    store.data[KEY] = z._pipeline.array_bytes_codec._build([(0, frame)])
+    store.data[KEY] = z._io.pipeline.array_bytes_codec._build([(0, frame)])
     with pytest.raises(CorruptChunkError, match="decompression bomb") as info:
         z[3, 5]
     assert info.value.key.startswith(KEY)

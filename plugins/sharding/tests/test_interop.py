@@ -347,7 +347,7 @@ def test_zarr_python2_transformer_converted(exchange: Exchange, case: DraftCase)
     np.testing.assert_array_equal(z[...], case.expected)
     region = tuple((n // 3, n - n // 4) for n in case.data.shape)
     np.testing.assert_array_equal(z[slices(region)], case.expected[slices(region)])
-    codec = z._pipeline.to_json()[0]
+    codec = z._io.pipeline.to_json()[0]
     assert codec["name"] == "sharding_indexed"
     assert codec["configuration"]["chunk_shape"] == list(case.chunks)
 

@@ -173,7 +173,7 @@ def check_stored(z: zarr_core.Array, expected: np.ndarray) -> None:
     fill = same_bits(expected, np.asarray(z.fill_value, dtype=expected.dtype)[()])
     for coords in np.ndindex(*z.cdata_shape):
         region = tuple(slice(i * c, (i + 1) * c) for i, c in zip(coords, z.chunks))
-        key = z._chunk_keys([coords])[0]
+        key = z._io.keys([coords])[0]
         assert (key in z.store) == (not fill[region].all()), f"shard {key}"
 
 

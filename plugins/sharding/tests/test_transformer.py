@@ -83,7 +83,7 @@ def test_round_trip(counting, ranges, separator):
 def test_listing_and_deleting_chunks():
     store = MemoryStore()
     z = make(store, path="grp/arr")
-    t = z._chunk_io
+    t = z._io.store
     assert isinstance(t, ShardingTransformerStore)
     z[0:2, 0:3] = 1  # chunk c/0/0
     z[6:8, 3:6] = 2  # chunk c/3/1
