@@ -69,80 +69,30 @@ _lazy_getattr, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 # Modules that moved into the layer packages keep their old import paths (and pickles
 # that name them keep loading).
-module_aliases(
-    {
-        f"zarr_core.{old}": f"zarr_core.{new}"
-        for old, new in {
-            "array": "node.array",
-            "group": "node.group",
-            "attrs": "node.attrs",
-            "base_node": "node.base",
-            "node": "node.documents",
-            "keywords": "node.keywords",
-            "engine": "engine.transfer",
-            "chunk_cache": "engine.chunk_cache",
-            "lru": "engine.lru",
-            "creation": "node.creation",
-            "convenience": "api.convenience",
-            "hierarchy": "api.hierarchy",
-            "convert": "api.convert",
-            "consolidated": "api.consolidated",
-            "hookspecs": "plugins.hookspecs",
-            "_builtin": "plugins.builtin",
-            "_known_plugins": "plugins.known",
-            "transformers": "storage.transformers",
-        }.items()
-    }
-)
+_MOVED = {
+    f"zarr_core.{old}": f"zarr_core.{new}"
+    for old, new in {
+        "array": "node.array",
+        "group": "node.group",
+        "attrs": "node.attrs",
+        "base_node": "node.base",
+        "keywords": "node.keywords",
+        "chunk_cache": "engine.chunk_cache",
+        "lru": "engine.lru",
+        "creation": "node.creation",
+        "convenience": "api.convenience",
+        "hierarchy": "api.hierarchy",
+        "convert": "api.convert",
+        "consolidated": "api.consolidated",
+        "hookspecs": "plugins.hookspecs",
+        "_builtin": "plugins.builtin",
+        "_known_plugins": "plugins.known",
+        "transformers": "storage.transformers",
+    }.items()
+}
+module_aliases(_MOVED)
 
-__all__ = [
-    "__version__",
-    "config",
-    "errors",
-    "Array",
-    "Attributes",
-    "Group",
-    "array",
-    "create",
-    "empty",
-    "empty_like",
-    "full",
-    "full_like",
-    "ones",
-    "ones_like",
-    "open_array",
-    "open_like",
-    "zeros",
-    "zeros_like",
-    "group",
-    "open",
-    "open_group",
-    "save",
-    "save_array",
-    "save_group",
-    "load",
-    "tree",
-    "copy",
-    "copy_all",
-    "copy_store",
-    "CopyError",
-    "consolidate_metadata",
-    "open_consolidated",
-    "ConsolidatedMetadataStore",
-    "convert",
-    "ThreadSynchronizer",
-    "ProcessSynchronizer",
-    "list_plugins",
-    "which",
-    "Store",
-    "KVStore",
-    "MemoryStore",
-    "FSStore",
-    "open_store",
-    "normalize_store_arg",
-    "to_dask",
-    "from_dask",
-]
+__all__ = ["__version__", "config", "errors", *_EXPORTS]
 
 # numcodecs codecs zarr-python 2 re-exported (``zarr.Blosc``); numcodecs loads on first use.
 _NUMCODECS_NAMES = frozenset(
@@ -177,9 +127,20 @@ _NUMCODECS_NAMES = frozenset(
 )
 
 
+# Subpackages and moved modules are attributes once imported; these are imported on first
+# attribute access too (``import zarr_core; zarr_core.plugins.list_plugins()``).
+_SUBMODULES = frozenset(
+    ["api", "codecs", "engine", "indexing", "integrations", "metadata", "node", "plugins"]
+    + ["pools", "progress", "storage", "sync", "testing", "cli"]
+    + [old.removeprefix("zarr_core.") for old in _MOVED]
+)
+
+
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return _lazy_getattr(name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"zarr_core.{name}")
     # zarr-python 2 names that need a plugin (or warn) resolve on first use, so that
     # importing zarr_core imports no plugin
     if name == "DictStore":

@@ -41,21 +41,6 @@ from zarr_core.errors import (
 from zarr_core.plugins import hookspecs
 from zarr_core.plugins.known import KNOWN
 
-__all__ = [
-    "hookimpl",
-    "StoreSpec",
-    "CodecSpec",
-    "TransformerSpec",
-    "PluginInfo",
-    "PluginRegistry",
-    "get_registry",
-    "set_registry",
-    "list_plugins",
-    "refresh",
-    "load_target",
-    "ENTRY_POINT_GROUP",
-]
-
 ENTRY_POINT_GROUP = "zarr_core"
 CORE_DISTRIBUTION = "zarr-core"
 
