@@ -912,3 +912,28 @@ def test_chunk_store(zarr_format):
         (4,), chunks=2, store=meta, chunk_store=chunks, overwrite=True, zarr_format=zarr_format
     )
     assert chunk_keys(chunks) == []
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize(
+    ("shape", "chunks"),
+    [((100,), (10,)), ((95,), (10,)), ((40, 30), (8, 7)), ((9, 10, 11), (3, 5, 4)), ((5,), (10,))],
+)
+def test_chunk_aligned_reads_copy_whole_chunks_at_once(zarr_format, order, shape, chunks):
+    """Chunk-aligned selections take the one-assignment copy of whole chunks (edge chunks
+    and missing chunks beside it); the result is NumPy's, fill value where chunks are missing."""
+    rng = np.random.default_rng(1)
+    data = rng.integers(0, 1000, size=shape).astype("i4")
+    z = zarr_core.array(data, chunks=chunks, order=order, fill_value=-1, zarr_format=zarr_format)
+    expected = data.copy()
+    chunk_keys = sorted(k for k in z.store if not k.endswith((".zarray", ".zattrs", "zarr.json")))
+    for key in chunk_keys[::3]:
+        coords = tuple(int(c) for c in key.removeprefix("c/").replace(".", "/").split("/"))
+        del z.store[key]
+        expected[tuple(slice(i * c, (i + 1) * c) for i, c in zip(coords, chunks))] = -1
+    for sel in [
+        Ellipsis,
+        tuple(slice(c, None) for c in chunks),
+        tuple(slice(0, c) for c in chunks),
+    ]:
+        np.testing.assert_array_equal(z[sel], expected[sel])

@@ -350,10 +350,17 @@ def test_basic_dim_indexers_describe_projections(case):
                 assert (
                     proj.dim_out_sel.step is None and proj.dim_out_sel.start < proj.dim_out_sel.stop
                 )
-    if indexer.is_chunk_aligned:
-        for p in indexer:
+    grid = indexer.aligned_grid
+    if grid is not None:
+        # whole chunks, laid side by side in C order over the grid
+        projections = list(indexer)
+        assert len(projections) == int(np.prod(grid))
+        first = projections[0].chunk_coords if projections else ()
+        for i, p in enumerate(projections):
             extent = chunk_extent(p.chunk_coords, shape, chunks)
             assert is_total_slice(p.chunk_selection, extent)
+            position = np.unravel_index(i, grid)
+            assert tuple(c - f for c, f in zip(p.chunk_coords, first)) == tuple(position)
 
 
 @FAST
@@ -460,7 +467,7 @@ def test_make_indexer_modes():
 
 def test_basic_full_read_projections():
     indexer = BasicIndexer(slice(None), (10, 7), (4, 3))
-    assert indexer.shape == (10, 7) and indexer.nchunks == 9 and indexer.is_chunk_aligned
+    assert indexer.shape == (10, 7) and indexer.nchunks == 9 and indexer.aligned_grid == (3, 3)
     first, *_, last = list(indexer)
     assert first.chunk_coords == (0, 0)
     assert first.chunk_selection == (slice(0, 4), slice(0, 3))
@@ -485,7 +492,7 @@ def test_integer_drops_axis_in_basic_mode():
     (p,) = list(indexer)
     assert p.chunk_coords == (1, 0) and p.chunk_selection == (1, slice(1, 3))
     assert p.out_selection == (slice(0, 2),)
-    assert not indexer.is_chunk_aligned
+    assert indexer.aligned_grid is None
 
 
 def test_zero_dimensional_array():

@@ -784,7 +784,7 @@ def test_encode_many_is_fast_and_matches_encode():
     elapsed = time.perf_counter() - start
     assert keys == [cke.encode(tuple(c)) for c in coords.tolist()]
     assert len(set(keys)) == 10_000
-    assert elapsed < 0.1  # about 2 ms here; the bound only catches a pathological slowdown
+    assert elapsed < 1.0  # about 2 ms quiet; the bound only catches a pathological slowdown
     assert ChunkKeyEncoding("v2").encode_many(np.zeros((3, 0), int)) == ["0", "0", "0"]
 
 

@@ -34,8 +34,9 @@ class ChunkIO:
         The fill value as it is held in memory.
     path
         The array's path in the store; chunk keys start with ``path + "/"``.
-    chunk_key
-        The key of the chunk at grid coordinates ``coords``, relative to ``path``.
+    chunk_keys
+        The keys of the chunks at grid coordinates ``coords``, each after a prefix:
+        ``chunk_keys(coords, prefix)``.
     metadata_key
         The key of the array's metadata document (named by errors about the metadata).
     zarr_format
@@ -57,7 +58,7 @@ class ChunkIO:
     order: str
     fill: Any
     path: str
-    chunk_key: Callable[[tuple[int, ...]], str]
+    chunk_keys: Callable[[list[tuple[int, ...]], str], list[str]]
     metadata_key: str
     zarr_format: int
     write_empty_chunks: bool
@@ -66,6 +67,4 @@ class ChunkIO:
 
     def keys(self, coords: list[tuple[int, ...]]) -> list[str]:
         """The store keys of the chunks at grid coordinates ``coords``."""
-        prefix = self.path + "/" if self.path else ""
-        encode = self.chunk_key
-        return [prefix + encode(c) for c in coords]
+        return self.chunk_keys(coords, self.path + "/" if self.path else "")

@@ -30,7 +30,7 @@ class ProductIndexer:
     dim_indexers : list of DimIndexer
         One per array dimension; their parallel tuples ``dim_chunk_ixs``,
         ``dim_chunk_sels`` and ``dim_out_sels`` let an engine vectorise over the grid.
-    shape, out_shape, drop_axes, is_basic, nchunks
+    shape, out_shape, drop_axes, is_basic, nchunks, aligned_grid
         See `zarr_core.indexing.Indexer`.
     """
 
@@ -44,10 +44,13 @@ class ProductIndexer:
         self.nchunks = math.prod(d.nchunks for d in dim_indexers)
 
     @property
-    def is_chunk_aligned(self) -> bool:
-        """True when every touched chunk is read whole (its in-bounds part) with no
-        integer axes, so the output is the touched chunks laid side by side."""
-        return all(d.is_aligned and not d.drops for d in self.dim_indexers)
+    def aligned_grid(self) -> tuple[int, ...] | None:
+        """See `zarr_core.indexing.Indexer`: the chunks touched per axis when every one is
+        read whole (its in-bounds part) with no integer axes, else None."""
+        dims = self.dim_indexers
+        if dims and all(d.is_aligned and not d.drops for d in dims):
+            return tuple(len(d.dim_chunk_ixs) for d in dims)
+        return None
 
     def __iter__(self) -> Iterator[ChunkProjection]:
         dims = self.dim_indexers

@@ -35,6 +35,7 @@ class _PointIndexer:
 
     drop_axes: tuple[int, ...] = ()
     is_basic = False
+    aligned_grid = None
 
     def _project(
         self, points: Sequence[np.ndarray], shape: tuple[int, ...], chunks: tuple[int, ...]

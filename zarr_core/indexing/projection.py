@@ -93,6 +93,10 @@ class Indexer(Protocol):
         True when the selection holds only integers and slices.
     nchunks : int
         Number of chunks the selection touches.
+    aligned_grid : tuple of int or None
+        When the output is the touched chunks laid side by side (every chunk read
+        whole, its in-bounds part, no integer axes): how many chunks along each axis,
+        the projections coming in C order over that grid. Else None.
     """
 
     shape: tuple[int, ...]
@@ -100,6 +104,7 @@ class Indexer(Protocol):
     drop_axes: tuple[int, ...]
     is_basic: bool
     nchunks: int
+    aligned_grid: tuple[int, ...] | None
 
     def __iter__(self) -> Iterator[ChunkProjection]: ...
 

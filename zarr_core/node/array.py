@@ -135,7 +135,7 @@ class Array(Node):
             order=self._node.order,
             fill=node.fill_for_memory,
             path=self._path,
-            chunk_key=node.chunk_key,
+            chunk_keys=node.chunk_keys,
             metadata_key=meta_key,
             zarr_format=self._meta.zarr_format,
             write_empty_chunks=self._write_empty_chunks,

@@ -141,6 +141,10 @@ class NodeMetadata:
     def chunk_key(self, coords: tuple[int, ...]) -> str:
         return self.meta.chunk_key_encoding.encode(coords)
 
+    def chunk_keys(self, coords: list[tuple[int, ...]], prefix: str = "") -> list[str]:
+        """The keys of many chunks, each after ``prefix``."""
+        return self.meta.chunk_key_encoding.encode_many(coords, prefix)
+
     def with_shape(self, shape: tuple[int, ...]) -> NodeMetadata:
         return NodeMetadata(self.kind, replace(self.meta, shape=tuple(shape)))
 
