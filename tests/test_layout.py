@@ -43,7 +43,21 @@ def _fresh(code: str) -> str:
 def test_an_old_module_path_imports_the_moved_module(old):
     # In a fresh interpreter, so that the old name is looked up for the first time.
     new = MOVED[old]
-    assert _fresh(f"import {old} as m, {new} as n; print(m is n)") == "True"
+    code = f"import importlib as i; print(i.import_module({old!r}) is i.import_module({new!r}))"
+    assert _fresh(code) == "True"
+
+
+def test_old_module_paths_do_not_hide_the_functions_of_the_same_name():
+    code = (
+        "import zarr_core, zarr_core.array, zarr_core.group, zarr_core.convert\n"
+        "from zarr_core.array import Array\n"
+        "print(callable(zarr_core.array), zarr_core.array.__module__, Array.__module__,"
+        " zarr_core.group.__module__, zarr_core.convert.__module__)"
+    )
+    assert _fresh(code) == (
+        "True zarr_core.node.creation zarr_core.node.array zarr_core.api.hierarchy "
+        "zarr_core.api.convert"
+    )
 
 
 def test_old_paths_that_are_now_packages_keep_their_names():

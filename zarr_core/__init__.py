@@ -6,6 +6,8 @@ Storage backends are plugins found through entry points; see ``zarr-core plugins
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 import warnings
 from typing import Any
 
@@ -91,6 +93,18 @@ _MOVED = {
     }.items()
 }
 module_aliases(_MOVED)
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing a submodule binds it to its parent; the old module paths
+        # zarr_core.array, .group and .convert must not hide the functions of those names.
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["__version__", "config", "errors", *_EXPORTS]
 
