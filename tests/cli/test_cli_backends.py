@@ -126,7 +126,7 @@ def test_convert_consolidate_verify(place):
     for result in refused:  # N5 holds format 2 only: refused before anything is written
         assert result.code == 2, result.err
         assert "Invalid value for --format: " in result.err
-        assert "holds Zarr format 2 only" in result.err
+        assert "takes Zarr format 2 only, not 3" in result.err
         assert place.sizes("h4") == {}
 
     assert consolidate.code == 0, consolidate.err
@@ -237,7 +237,7 @@ def test_cp_into_n5_takes_convert(tmp_path):
     assert "to Zarr format 2: " in convert.out
     assert_sample(n5, n5.url("b"), 3)
     assert (tmp_path / "n5" / "b.n5" / "temps" / "x" / "attributes.json").exists()
-    assert as_v3.code == 2 and "holds Zarr format 2 only" in as_v3.err
+    assert as_v3.code == 2 and "takes Zarr format 2 only, not 3" in as_v3.err
     assert n5.sizes("c") == {}  # nothing written, not even the marker
 
 

@@ -213,7 +213,7 @@ def _format(asked: int | None, pinned: int | None, source: int, dst: str) -> int
     """
     if asked is not None and pinned is not None and asked != pinned:
         raise click.BadParameter(
-            f"{redact(dst)} holds Zarr format {pinned} only", param_hint="--format"
+            f"{redact(dst)} takes Zarr format {pinned} only, not {asked}", param_hint="--format"
         )
     return asked or pinned or source
 
