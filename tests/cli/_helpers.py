@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,16 +25,46 @@ class Result:
     err: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> Result:
+def run_many(
+    *commands: Sequence[str],
+    cwd: Path | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> list[Result]:
+    """Run ``python -m zarr_core ARGS`` for each of ``commands`` at the same time.
+
+    For commands that do not depend on each other: most of a command's time is the
+    interpreter starting and clients connecting, which overlap. Output is captured, so
+    never a terminal.
+    """
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "zarr_core", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
+        for args in commands
+    ]
+    results = []
+    for process in started:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            for other in started:
+                other.kill()
+            raise
+        results.append(Result(process.returncode, out, err))
+    return results
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120, env: dict[str, str] | None = None
+) -> Result:
     """Run ``python -m zarr_core ARGS``; output is captured, so never a terminal."""
-    done = subprocess.run(
-        [sys.executable, "-m", "zarr_core", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_many(args, cwd=cwd, timeout=timeout, env=env)[0]
 
 
 @dataclass
@@ -66,6 +97,17 @@ class Backend:
 
     def open(self, url: str, mode: str = "r"):
         return zarr_core.open(url, mode=mode, storage_options=self.storage_options)
+
+
+#: ``zarr-core tree`` of the sample hierarchy
+SAMPLE_TREE = [
+    "/",
+    " ├── temps",
+    " │   ├── deep",
+    " │   │   └── z (2, 3, 4) int16",
+    " │   └── x (60, 40) float32",
+    " └── y (25,) int64",
+]
 
 
 def sample(fmt: int) -> dict[str, np.ndarray]:

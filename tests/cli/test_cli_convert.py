@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import zarr_core
-from tests.cli._helpers import Backend, assert_sample, run_cli, sample, write_sample
+from tests.cli._helpers import Backend, assert_sample, run_cli, run_many, sample, write_sample
 
 
 @pytest.mark.parametrize("fmt", [2, 3])
@@ -118,3 +118,18 @@ def test_consolidate(backend):
         opened.store.close()
     info = json.loads(run_cli(*backend.options, "info", url, "--json").out)
     assert info["groups"] == ["temps"]
+
+
+def test_convert_follows_the_format_the_destination_pins(tmp_path):
+    local = Backend("directory", tmp_path)
+    write_sample(local, local.url("src"), 2)
+    pinned, clash = run_many(
+        ["convert", local.url("src"), f"{local.url('v3')}|zarr3:"],
+        ["convert", local.url("src"), f"{local.url('no')}|zarr3:", "--format", "2"],
+    )
+    assert pinned.code == 0, pinned.err
+    assert "to Zarr format 3: " in pinned.out
+    assert zarr_core.open_group(local.url("v3"), mode="r").zarr_format == 3
+    assert_sample(local, local.url("v3"), 2)
+    assert clash.code == 2 and "takes Zarr format 3 only, not 2" in clash.err
+    assert not (tmp_path / "no").exists()  # refused before the marker was written

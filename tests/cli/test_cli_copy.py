@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -84,6 +87,24 @@ def test_cp_of_nothing_names_the_source(tmp_path):
     result = run_cli("cp", missing, str(tmp_path / "d"))
     assert result.code == 2
     assert result.err == f"zarr-core: error: {missing}: no Zarr array or group at '/'\n"
+
+
+def test_cp_names_the_source_it_cannot_read(tmp_path):
+    """A read that fails while keys are copied is the source's error, not DST's."""
+    archive = Backend("zip", tmp_path)
+    source = archive.url("src")
+    write_sample(archive, source, 2)
+    path = tmp_path / "src.zip"
+    with zipfile.ZipFile(path) as opened:
+        member = opened.getinfo("y/1")
+    data = bytearray(path.read_bytes())
+    name, extra = struct.unpack_from("<HH", data, member.header_offset + 26)
+    data[member.header_offset + 30 + name + extra + member.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = run_cli("cp", source, str(tmp_path / "d"))
+    assert result.code == 1
+    assert result.err.startswith(f"zarr-core: error: {source}: ")
+    assert "'y/1'" in result.err and result.err.count("\n") == 1
 
 
 def test_cp_one_node_to_a_path(tmp_path):

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.cli._helpers import Backend, run_cli, write_sample
+from tests.cli._helpers import SAMPLE_TREE, Backend, run_cli, write_sample
 
 
 @pytest.mark.parametrize("fmt", [2, 3])
@@ -34,14 +34,7 @@ def test_info_tree_ls_du(backend, fmt):
 
     tree = run_cli(*opts, "tree", url)
     assert tree.code == 0, tree.err
-    assert tree.out.splitlines() == [
-        "/",
-        " ├── temps",
-        " │   ├── deep",
-        " │   │   └── z (2, 3, 4) int16",
-        " │   └── x (60, 40) float32",
-        " └── y (25,) int64",
-    ]
+    assert tree.out.splitlines() == SAMPLE_TREE
     shallow = run_cli(*opts, "tree", url, "--level", "1")
     assert shallow.out.splitlines() == ["/", " ├── temps", " └── y (25,) int64"]
 
@@ -95,6 +88,8 @@ def test_usage_errors_exit_2():
     assert missing.code == 2 and "Missing argument 'URL'" in missing.err
     options = run_cli("--storage-options", "{not json", "info", "x")
     assert options.code == 2 and "--storage-options" in options.err and "not JSON" in options.err
+    pair = run_cli("-o", "anon", "info", "x")
+    assert pair.code == 2 and "-o/--storage-option: 'anon' is not KEY=VALUE" in pair.err
 
 
 def test_help_lists_every_command():

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 import zarr_core
-from tests.cli._helpers import Backend, run_cli, write_sample
+from tests.cli._helpers import Backend, run_cli, run_many, write_sample
 
 
 def _corrupt(backend: Backend, url: str) -> None:
@@ -84,3 +84,26 @@ def test_verify_of_nothing_is_a_usage_error(tmp_path):
     result = run_cli("verify", str(tmp_path))
     assert result.code == 2
     assert result.err == f"zarr-core: error: {tmp_path}: no Zarr array or group at '/'\n"
+
+
+def test_verify_finds_markers_below_the_root(tmp_path):
+    """cp and convert into a node (--dest-path) leave their marker there, also inside an
+    array's keys (cp --path y --dest-path y); verify finds them, and from --path it sees
+    the markers of the groups above it."""
+    local = Backend("directory", tmp_path)
+    url = local.url("h")
+    write_sample(local, url, 3)
+    (tmp_path / "h" / "temps" / ".zarr-core-incomplete").write_text('{"command": "convert"}')
+    (tmp_path / "h" / "y" / ".zarr-core-incomplete").write_text('{"command": "cp"}')
+    whole, inside = run_many(["verify", url], ["verify", url, "--path", "temps/x"])
+    assert whole.code == 1, whole.err
+    assert sorted(whole.out.splitlines()[:-1]) == [
+        "incomplete\ttemps/.zarr-core-incomplete\tan interrupted 'convert' left it",
+        "incomplete\ty/.zarr-core-incomplete\tan interrupted 'cp' left it",
+    ]
+    assert whole.out.splitlines()[-1] == "checked 40 chunks in 3 arrays: 2 incomplete"
+    assert inside.code == 1
+    assert inside.out.splitlines() == [
+        "incomplete\ttemps/.zarr-core-incomplete\tan interrupted 'convert' left it",
+        "checked 12 chunks in 1 arrays: 1 incomplete",
+    ]

@@ -55,19 +55,33 @@ class _LazyGroup(click.Group):
 @click.option(
     "--storage-options",
     metavar="JSON",
-    help="Options for the fsspec URLs (s3://...), e.g. '{\"anon\": true}'.",
+    help="Options for every URL with a scheme (s3://, az://, redis://...), e.g. "
+    "'{\"anon\": true}'.",
+)
+@click.option(
+    "-o",
+    "--storage-option",
+    "pairs",
+    multiple=True,
+    metavar="[SCHEME:]KEY=VALUE",
+    help="One storage option (repeatable); with SCHEME: only for the URLs of the store that "
+    "scheme names, e.g. -o az:connection_string=... -o s3:anon=true. VALUE is JSON if it "
+    "parses, else text.",
 )
 @click.version_option(package_name="zarr-core", prog_name="zarr-core")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, storage_options: str | None) -> None:
+def cli(
+    ctx: click.Context, debug: bool, storage_options: str | None, pairs: tuple[str, ...]
+) -> None:
     """Inspect, copy, convert and check Zarr hierarchies on any zarr-core backend.
 
-    URL is anything zarr-core opens: a path (dir, x.zip, x.sqlite, x.lmdb), a URL
-    (sqlite:///x.db, s3://bucket/x) or a URL pipeline (x.zip|zip:inner/).
+    URL is anything zarr-core opens: a path (dir, x.zip, x.sqlite, x.lmdb, x.n5), a URL
+    (sqlite:///x.db, s3://bucket/x, redis://host/0?prefix=p, mongodb://host/db/coll,
+    az://container/prefix) or a URL pipeline (x.zip|zip:inner/, s3://bucket/x|cache:).
     """
     from zarr_core.cli._common import Options
 
-    ctx.obj = Options.parse(debug, storage_options)
+    ctx.obj = Options.parse(debug, storage_options, pairs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

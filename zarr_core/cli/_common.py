@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ import click
 from zarr_core.errors import (
     InvalidKeyError,
     PathNotFoundError,
+    StorageOptionsError,
     URLPipelineError,
     ZarrCoreError,
 )
@@ -23,9 +25,25 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 # Bad input the user can fix by changing the command (array/group "not found" errors are
-# PathNotFoundError's siblings and subclass KeyError, caught below with it). A plugin
+# PathNotFoundError's siblings and subclass KeyError, caught below with it; a storage
+# option a store does not take, or credentials it lacks, are fixed with -o). A plugin
 # that is not installed is a failure (1): the command is right, the machine lacks it.
-_USAGE_ERRORS = (PathNotFoundError, URLPipelineError, InvalidKeyError)
+_USAGE_ERRORS = (PathNotFoundError, URLPipelineError, InvalidKeyError, StorageOptionsError)
+
+# "scheme://user:password@": the password part, in any stage of a pipeline
+_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^/@:|?#\s]*:)[^/@|\s]+@")
+# -o KEY=VALUE or -o SCHEME:KEY=VALUE (options are keyword arguments: identifiers)
+_OPTION = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):)?(?P<key>[A-Za-z_]\w*)=")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@`` URL in it masked.
+
+    Messages name the URL they are about, and a URL may carry credentials
+    (``mongodb://user:pw@host``, ``redis://:pw@host``); those must not reach a terminal,
+    a log or the marker document stored in a destination.
+    """
+    return _PASSWORD.sub(r"\g<head>***@", text)
 
 
 class CommandError(ZarrCoreError):
@@ -38,22 +56,50 @@ class CommandError(ZarrCoreError):
 
 @dataclass(frozen=True)
 class Options:
-    """The global options, kept on the click context."""
+    """The global options, kept on the click context.
+
+    ``storage_options`` go to every URL of the command written with a scheme;
+    ``scoped`` ones (``-o SCHEME:KEY=VALUE``), by scheme, only to the URLs whose store
+    that scheme names (see :func:`storage_options_for`).
+    """
 
     debug: bool = False
     storage_options: dict | None = None
+    scoped: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, debug: bool, storage_options: str | None) -> Options:
-        if storage_options is None:
-            return cls(debug)
-        try:
-            parsed = json.loads(storage_options)
-        except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"not JSON: {exc}", param_hint="--storage-options") from exc
-        if not isinstance(parsed, dict):
-            raise click.BadParameter("must be a JSON object", param_hint="--storage-options")
-        return cls(debug, parsed)
+    def parse(
+        cls, debug: bool, storage_options: str | None, pairs: tuple[str, ...] = ()
+    ) -> Options:
+        """The options from ``--storage-options JSON`` and each ``-o [SCHEME:]KEY=VALUE``."""
+        common: dict[str, Any] = {}
+        if storage_options is not None:
+            try:
+                parsed = json.loads(storage_options)
+            except json.JSONDecodeError as exc:
+                raise click.BadParameter(
+                    f"not JSON: {exc}", param_hint="--storage-options"
+                ) from exc
+            if not isinstance(parsed, dict):
+                raise click.BadParameter("must be a JSON object", param_hint="--storage-options")
+            common.update(parsed)
+        scoped: dict[str, dict] = {}
+        for pair in pairs:
+            match = _OPTION.match(pair)
+            if match is None:
+                raise click.BadParameter(
+                    f"{pair!r} is not KEY=VALUE or SCHEME:KEY=VALUE (e.g. az:account_name=acc)",
+                    param_hint="-o/--storage-option",
+                )
+            text = pair[match.end() :]
+            try:  # numbers, true/false, null, quoted strings, objects: JSON; the rest: text
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                value = text
+            scheme = match["scheme"]
+            where = scoped.setdefault(scheme.lower(), {}) if scheme else common
+            where[match["key"]] = value
+        return cls(debug, common or None, scoped)
 
 
 def options() -> Options:
@@ -79,15 +125,31 @@ def about(url: str) -> Iterator[None]:
         ) from exc
 
 
-def storage_options_for(url: str) -> dict | None:
-    """``--storage-options`` if ``url`` goes through fsspec (``cp s3://... dir`` passes
-    them to the S3 side only)."""
-    given = options().storage_options
-    if given is None:
-        return None
-    from zarr_core.storage.resolve import which
+def _served_by(scheme: str) -> str:
+    """What serves ``scheme``: the store class of its root plugin (``az`` and ``abfs``
+    are both ABSStore's), else the scheme itself (fsspec protocols)."""
+    from zarr_core.plugins import get_registry
 
-    return given if which(url)["stages"][0]["how"] == "fsspec" else None
+    entry = get_registry().lookup("scheme", scheme, "root")
+    return entry[1].target if entry is not None else scheme
+
+
+def storage_options_for(url: str) -> dict | None:
+    """The storage options for ``url``: those given for every URL plus those scoped to
+    the store its scheme names (``-o az:...`` reaches ``abfs://`` URLs too). Only URLs
+    written with a scheme take options: in ``cp s3://... dir`` a plain path gets none."""
+    from zarr_core.storage.url import parse_url
+
+    scheme = parse_url(url)[0].scheme
+    if scheme is None:
+        return None
+    given = options()
+    merged = dict(given.storage_options or {})
+    store = _served_by(scheme)
+    for scope, scoped in given.scoped.items():
+        if scope == scheme or _served_by(scope) == store:
+            merged.update(scoped)
+    return merged or None
 
 
 def open_node(url: str, path: str | None = None, mode: str = "r") -> Any:
@@ -98,9 +160,19 @@ def open_node(url: str, path: str | None = None, mode: str = "r") -> Any:
 
 
 def open_raw_store(url: str, mode: str) -> Any:
-    from zarr_core.storage.resolve import open_store
+    """The store at ``url`` (with the path a pipeline names applied)."""
+    return open_pinned_store(url, mode)[0]
 
-    return open_store(url, mode=mode, storage_options=storage_options_for(url))
+
+def open_pinned_store(url: str, mode: str) -> tuple[Any, int | None]:
+    """The store at ``url`` and the Zarr format it pins, if any: by a ``|zarr2:`` or
+    ``|zarr3:`` stage, or by holding one format only (an N5 container: 2)."""
+    from zarr_core.storage.prefix import PrefixStore
+    from zarr_core.storage.resolve import resolve
+
+    resolved = resolve(url, mode=mode, storage_options=storage_options_for(url))
+    store = PrefixStore(resolved.store, resolved.path) if resolved.path else resolved.store
+    return store, resolved.zarr_format
 
 
 def close_store(node_or_store: Any) -> None:
@@ -154,11 +226,11 @@ def run(command: click.Group, args: list[str]) -> int:
     except CommandError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"zarr-core: error: {exc}", err=True)
+        click.echo(redact(f"zarr-core: error: {exc}"), err=True)
         return exc.exit_code
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"zarr-core: error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(redact(f"zarr-core: error: {type(exc).__name__}: {exc}"), err=True)
         return EXIT_FINDINGS
     return result if isinstance(result, int) else 0

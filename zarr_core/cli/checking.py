@@ -18,7 +18,7 @@ from zarr_core.cli._common import (
     echo_json,
     open_raw_store,
 )
-from zarr_core.cli._marker import MARKER, read_marker
+from zarr_core.cli._marker import MARKER, marker_key, read_marker
 from zarr_core.errors import CorruptChunkError, ZarrCoreError
 from zarr_core.storage.keys import join_path, normalize_path
 
@@ -62,9 +62,18 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _incomplete(report: Report, key: str, doc: dict | None) -> None:
+    """Report the marker at ``key`` (once: the start of a walk may list it again)."""
+    if any(f.kind == "incomplete" and f.key == key for f in report.findings):
+        return
+    command = (doc or {}).get("command", "command")
+    report.findings.append(Finding("incomplete", key, f"an interrupted {command!r} left it"))
+
+
 def _walk(store: Any, path: str, report: Report) -> Iterator[tuple[str, Any]]:
     """``(path, NodeMetadata)`` of every array at or below ``path``; metadata that does
-    not parse becomes a finding."""
+    not parse, and the marker of an interrupted cp or convert into a group (``cp
+    --dest-path``), become findings."""
     from zarr_core.node.documents import load_node, node_kind
 
     try:
@@ -80,7 +89,9 @@ def _walk(store: Any, path: str, report: Report) -> Iterator[tuple[str, Any]]:
         return
     for name in store.listdir(path):
         child = join_path(path, name)
-        if name != MARKER and "." not in name[:1] and name != "zarr.json":
+        if name == MARKER:
+            _incomplete(report, child, read_marker(store, path))
+        elif "." not in name[:1] and name != "zarr.json":
             yield from _walk(store, child, report)
 
 
@@ -95,6 +106,8 @@ def _check_array(
     grid = tuple(math.ceil(s / c) for s, c in zip(meta.shape, meta.chunks))
     expected = [join_path(path, node.chunk_key(c)) for c in np.ndindex(*grid)]
     listed = set(store.list_prefix(path + "/" if path else ""))
+    if marker_key(path) in listed:  # a cp --path ARRAY --dest-path ... interrupted
+        _incomplete(report, marker_key(path), read_marker(store, path))
     stored = [k for k in expected if k in listed]
     if complete:
         report.findings += [
@@ -139,10 +152,14 @@ def verify(url: str, path: str, complete: bool, as_json: bool) -> int:
     with about(url):
         store = open_raw_store(url, "r")
         try:
-            marker = read_marker(store, "")
-            if marker is not None:
-                detail = f"an interrupted {marker.get('command')!r} left it"
-                report.findings.append(Finding("incomplete", MARKER, detail))
+            # an interrupted cp or convert into the node or a group above it (it may
+            # have written no node yet, so the walk below cannot find its marker)
+            parts = node_path.split("/") if node_path else []
+            for depth in range(len(parts) + 1):
+                where = "/".join(parts[:depth])
+                marker = read_marker(store, where)
+                if marker is not None:
+                    _incomplete(report, marker_key(where), marker)
             arrays = list(_walk(store, node_path, report))
             if not arrays and not report.findings:
                 raise CommandError(

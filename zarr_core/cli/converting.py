@@ -22,8 +22,9 @@ from zarr_core.cli._common import (
     close_store,
     human,
     open_node,
-    open_raw_store,
+    open_pinned_store,
     parse_shape,
+    redact,
 )
 from zarr_core.cli._marker import MARKER, clear_marker, read_marker, refusal, write_marker
 from zarr_core.storage.keys import join_path, normalize_path
@@ -144,9 +145,11 @@ def _nodes(node: Any, path: str = "") -> list[tuple[str, Any]]:
 
 
 class _Conversion:
-    """One run: the destination, its marker document and the progress made."""
+    """One run: the source URL, the destination, its marker document and the progress
+    made."""
 
-    def __init__(self, target: Any, target_path: str, marker: dict, bar: Any):
+    def __init__(self, src: str, target: Any, target_path: str, marker: dict, bar: Any):
+        self.src = src
         self.target = target
         self.target_path = target_path
         self.marker = marker
@@ -180,20 +183,39 @@ class _Conversion:
         else:
             dest = zarr_core.open_array(self.target, mode="r+", path=where)
         if not source.shape:
-            dest[()] = source[()]
+            dest[()] = self._read(source, ())
         for index, selection in enumerate(data_blocks(dest)):
             size = block_nbytes(dest, selection)
             if index >= done:
-                dest[selection] = source[selection]
+                dest[selection] = self._read(source, selection)
                 self._record(path, index + 1)
                 self.nbytes += size
             self.bar.update(size)
         self._record(path, "all")
         self.arrays += 1
 
+    def _read(self, source: Any, selection: Any) -> Any:
+        # a corrupt source chunk or a lost source server is the source's error, not DST's
+        with about(self.src):
+            return source[selection]
+
     def _record(self, path: str, done: int | str) -> None:
         self.marker["done"][path] = done
         write_marker(self.target, self.target_path, self.marker)
+
+
+def _format(asked: int | None, pinned: int | None, source: int, dst: str) -> int:
+    """The Zarr format to write: ``--format``, else the one DST pins (N5 holds format 2
+    only; a ``|zarr3:`` stage asks for 3), else the source's.
+
+    Decided before anything is written, so a format DST cannot hold leaves it untouched
+    rather than marked incomplete.
+    """
+    if asked is not None and pinned is not None and asked != pinned:
+        raise click.BadParameter(
+            f"{redact(dst)} takes Zarr format {pinned} only, not {asked}", param_hint="--format"
+        )
+    return asked or pinned or source
 
 
 def _peak_rss() -> int:
@@ -256,8 +278,9 @@ def convert(
     Data are decoded and written back in blocks of whole destination chunks of about
     64 MiB, so memory stays near that (plus one destination chunk and the source chunks
     a block touches) whatever the array's size; the peak is printed at the end. Options
-    not given keep the source's settings; --chunks and --shards apply to the arrays
-    with as many dimensions as they have entries. DST carries a marker key
+    not given keep the source's settings, but for the format of a DST that holds one
+    only (an N5 container: 2); --chunks and --shards apply to the arrays with as many
+    dimensions as they have entries. DST carries a marker key
     (.zarr-core-incomplete) recording the blocks written until the conversion ends:
     rerun an interrupted one with --resume to continue from there.
     """
@@ -277,17 +300,20 @@ def convert(
     with about(src):
         source = open_node(src, path or None)
     try:
-        fmt = settings.zarr_format or source.zarr_format
-        if fmt == 2 and isinstance(settings.shards, tuple):
-            raise click.BadParameter(
-                "Zarr format 2 has no shards (add --format 3)", param_hint="--shards"
-            )
-        nodes = _nodes(source)
-        plans = {p: settings.creation_kwargs(n, fmt) for p, n in nodes if hasattr(n, "shape")}
-        total = sum(n.nbytes for p, n in nodes if p in plans)
         with about(dst):
-            target = open_raw_store(dst, "a")
+            target, pinned = open_pinned_store(dst, "a")
         try:
+            fmt = _format(settings.zarr_format, pinned, source.zarr_format, dst)
+            if fmt == 2 and isinstance(settings.shards, tuple):
+                raise click.BadParameter(
+                    "Zarr format 2 has no shards (add --format 3)", param_hint="--shards"
+                )
+            with about(src):
+                nodes = _nodes(source)
+                plans = {
+                    p: settings.creation_kwargs(n, fmt) for p, n in nodes if hasattr(n, "shape")
+                }
+                total = sum(n.nbytes for p, n in nodes if p in plans)
             with about(dst):
                 marker = read_marker(target, target_path)
                 if marker is not None and not resume and if_exists != "replace":
@@ -297,7 +323,7 @@ def convert(
                         target.rmdir(target_path)
                     else:
                         check_no_node(target, target_path)
-                    marker = {"command": "convert", "source": src, "done": {}}
+                    marker = {"command": "convert", "source": redact(src), "done": {}}
                     write_marker(target, target_path, marker)
                 elif marker.get("command") != "convert" or "done" not in marker:
                     raise CommandError(
@@ -306,7 +332,7 @@ def convert(
                         EXIT_USAGE,
                     )
                 with progress_bar(True, total, "convert", unit="B", unit_scale=True) as bar:
-                    run = _Conversion(target, target_path, marker, bar)
+                    run = _Conversion(src, target, target_path, marker, bar)
                     for relative, node in nodes:
                         if relative in plans:
                             run.array(relative, node, plans[relative])
@@ -315,8 +341,8 @@ def convert(
                 clear_marker(target, target_path)
         except KeyboardInterrupt:
             click.echo(
-                f"zarr-core: convert interrupted: {dst} is marked incomplete ({MARKER}); "
-                "rerun the same command with --resume to continue",
+                f"zarr-core: convert interrupted: {redact(dst)} is marked incomplete "
+                f"({MARKER}); rerun the same command with --resume to continue",
                 err=True,
             )
             raise

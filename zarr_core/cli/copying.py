@@ -9,9 +9,16 @@ from typing import Any
 
 import click
 
-from zarr_core.cli._common import EXIT_USAGE, CommandError, about, open_raw_store
+from zarr_core.cli._common import (
+    EXIT_USAGE,
+    CommandError,
+    about,
+    open_raw_store,
+    redact,
+)
 from zarr_core.cli._marker import MARKER, clear_marker, read_marker, refusal, write_marker
 from zarr_core.storage.keys import normalize_path
+from zarr_core.storage.wrapper import WrapperStore
 
 # the documents that make a path a node: kept with any key selected below them
 _DOCUMENTS = (".zgroup", ".zarray", ".zattrs", "zarr.json")
@@ -67,6 +74,35 @@ def _check_free(dst: str, target: Any, keys: list[str], prefix: str, target_path
                 f"{dst}: key {dest_prefix + key[len(prefix) :]!r} exists already: "
                 "pass --if-exists skip or --if-exists replace"
             )
+
+
+class _Named(WrapperStore):
+    """``store``, whose read errors name ``url``: copy_store reads the source and writes
+    the destination in one call, and an error must name the URL it came from."""
+
+    def __init__(self, store: Any, url: str):
+        super().__init__(store)
+        self.url = url
+
+    def _get_many(self, keys: list[str]) -> dict[str, bytes]:
+        with about(self.url):
+            return super()._get_many(keys)
+
+
+def _check_encoding(dst: str, source: Any, target: Any) -> None:
+    """Refuse to copy stored chunks into a store that expects them encoded otherwise.
+
+    A store that translates metadata (an N5 container presents its ``attributes.json``
+    as ``.zarray``) also wants its own chunk encoding (N5 blocks have a header): chunks
+    from another kind of store, copied as they are, would all be unreadable there.
+    """
+    if target.translates_metadata and not source.translates_metadata:
+        raise CommandError(
+            f"{dst} holds another format's layout (it translates Zarr metadata, as an N5 "
+            "container does), so chunks copied into it as they are would not be readable "
+            "there: use zarr-core convert, which re-encodes them",
+            EXIT_USAGE,
+        )
 
 
 @click.command()
@@ -125,6 +161,7 @@ def cp(
         with about(dst):
             target = open_raw_store(dst, "a")
         try:
+            _check_encoding(dst, source, target)
             with about(dst):
                 marker = read_marker(target, target_path)
                 if marker is not None and not resume and if_exists != "replace":
@@ -132,10 +169,10 @@ def cp(
                 if if_exists == "raise" and not resume:
                     _check_free(dst, target, keys, prefix, target_path)
                 if not dry_run:
-                    started = {"command": "cp", "source": src, "started": time.time()}
+                    started = {"command": "cp", "source": redact(src), "started": time.time()}
                     write_marker(target, target_path, marker or started)
                 copied, skipped, nbytes = copy_store(
-                    source,
+                    _Named(source, src),
                     target,
                     source_path=source_path,
                     dest_path=target_path,
@@ -150,8 +187,8 @@ def cp(
         except KeyboardInterrupt:
             if not dry_run:
                 click.echo(
-                    f"zarr-core: cp interrupted: {dst} is marked incomplete ({MARKER}); "
-                    "rerun the same command with --resume to finish",
+                    f"zarr-core: cp interrupted: {redact(dst)} is marked incomplete "
+                    f"({MARKER}); rerun the same command with --resume to finish",
                     err=True,
                 )
             raise

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
-from zarr_core.cli._common import about, echo_json
+from zarr_core.cli._common import about, echo_json, redact
 
 
 def _table() -> str:
@@ -54,11 +56,13 @@ def which(url: str, as_json: bool) -> int:
     with about(url):
         result = resolve_which(url)
     if as_json:
-        echo_json(result)
+        click.echo(redact(json.dumps(result, indent=2)))
         return 0
     for stage in result["stages"]:
         click.echo(
-            f"{stage['segment']!r}: {stage['kind']} {stage['target']} "
-            f"(plugin {stage['plugin']} from {stage['distribution']}, by {stage['how']})"
+            redact(
+                f"{stage['segment']!r}: {stage['kind']} {stage['target']} "
+                f"(plugin {stage['plugin']} from {stage['distribution']}, by {stage['how']})"
+            )
         )
     return 0

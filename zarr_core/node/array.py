@@ -245,13 +245,14 @@ class Array(Node):
 
     @property
     def nbytes_stored(self) -> int:
-        """Bytes stored: metadata, attributes and every chunk."""
-        keys = self._node.metadata_keys(self._path) + self._stored_chunk_keys()
+        """Bytes stored under the array's path: metadata, attributes and every chunk.
+
+        Asked of the store (``getsize``: a listing with sizes, ``STRLEN``, file sizes),
+        so no chunk is read: summing the values would download the whole array and
+        hold it in memory. A store that presents a view (N5) answers with what it holds.
+        """
         stores = [self._store] if self._chunk_store is None else [self._store, self._chunk_store]
-        total = 0
-        for store in stores:
-            total += sum(len(v) for v in store.getitems(keys).values())
-        return total
+        return sum(store.getsize(self._path) for store in stores)
 
     # -- numpy-like protocol ------------------------------------------------------------
     def __len__(self) -> int:
