@@ -7,9 +7,11 @@ would type; memory is per process, so it has no URL here.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,19 @@ class Result:
     code: int
     out: str
     err: str
+
+
+# Where the commands keep compiled modules. Without a cache (PYTHONDONTWRITEBYTECODE is
+# set where these tests run) every command compiles zarr-core and the plugins again: a
+# third of its CPU time, over a few hundred commands. Outside the source tree, which
+# stays clean; Python checks each file's source stamp, so a stale entry is never used.
+_BYTECODE = Path(tempfile.gettempdir()) / f"zarr-core-cli-tests-{os.getuid()}"
+
+
+def _with_bytecode_cache(env: Mapping[str, str]) -> dict[str, str]:
+    cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached.setdefault("PYTHONPYCACHEPREFIX", str(_BYTECODE))
+    return cached
 
 
 def run_many(
@@ -44,7 +59,7 @@ def run_many(
             stderr=subprocess.PIPE,
             text=True,
             cwd=cwd,
-            env=env,
+            env=_with_bytecode_cache(os.environ if env is None else env),
         )
         for args in commands
     ]
