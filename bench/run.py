@@ -324,7 +324,10 @@ def import_section(runs: int) -> list[str]:
 
 # -- other backends ------------------------------------------------------------------------
 def backend_sections(runner: Runner, rounds: int) -> list[str]:
-    lines = []
+    lines = [
+        "Each script's own output, with its own ratio convention (stated in each table).",
+        "",
+    ]
     for name in BACKEND_SCRIPTS:
         command = [sys.executable, str(HERE / f"{name}.py"), "--repeat", str(rounds)]
         print(f"  {name}.py", file=sys.stderr, flush=True)
@@ -334,7 +337,9 @@ def backend_sections(runner: Runner, rounds: int) -> list[str]:
             runner.failures.append((f"{name}.py", command, proc.stderr.strip()))
             lines += ["Failed (see Failures).", ""]
         else:
-            lines += [proc.stdout.strip(), ""]
+            # two levels down, below this section's headings
+            out = proc.stdout.strip().splitlines()
+            lines += [f"##{line}" if line.startswith("#") else line for line in out] + [""]
     return lines
 
 
