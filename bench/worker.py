@@ -1,10 +1,18 @@
-"""One benchmark run of one implementation, in its own process; prints JSON timings.
+"""One benchmark run of one implementation, in its own process; prints JSON.
 
-Usage: python worker.py IMPL WORKLOAD FORMAT DIR [STORE]
-IMPL is zarr_core, zarr (zarr-python, whichever version the interpreter has) or
-tensorstore. STORE names an entry of STORES (default: directory). The same workloads,
-data and codecs are used for every implementation. An implementation without the
-store prints {"unsupported": reason} instead of timings.
+    python worker.py local IMPL WORKLOAD FORMAT DIR [STORE]
+        write, read (checked) and, per workload, random windows or points: seconds per phase
+    python worker.py remote IMPL FORMAT KIND ENDPOINT PATH
+        read (checked) the "remote" workload that the driver wrote and serves: KIND http
+        (ENDPOINT = the server's root URL, PATH = the array under it) or s3 (ENDPOINT = the
+        S3 endpoint, PATH = bucket/key; credentials from the environment)
+    python worker.py memory IMPL PHASE FORMAT DIR
+        peak memory of one PHASE (write, then read in a later process) of the "large" workload
+
+IMPL is zarr_core, zarr (zarr-python, whichever version the interpreter has), zarrs
+(zarr-python 3 with the zarrs codec pipeline) or tensorstore. STORE names an entry of
+STORES (default: directory). The same workloads, data and codecs are used for every
+implementation. An implementation without the store prints {"unsupported": reason}.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+_BLOCK = 1 << 20  # elements per block of data_for's random walk
 
 WORKLOADS = {
     # 256 MiB float32, 1024x1024 chunks, blosc lz4 (shuffle), plus 300 random 64x64 windows.
@@ -36,6 +46,9 @@ WORKLOADS = {
         windows=0,
         points=500,
     ),
+    # 1 million int32 in 1,000 chunks of 1000, zstd level 1: written once by the driver,
+    # then read over HTTP or S3, where the time goes to requests rather than decoding.
+    "remote": dict(shape=(1_000_000,), chunks=(1000,), dtype="int32", codec="zstd-1", windows=0),
 }
 
 
@@ -43,11 +56,19 @@ def data_for(spec: dict) -> np.ndarray:
     rng = np.random.default_rng(42)
     n = int(np.prod(spec["shape"]))
     if spec["dtype"] == "float32":
-        return (
-            (np.cumsum(rng.standard_normal(n, dtype="float32")) / 100)
-            .astype("float32")
-            .reshape(spec["shape"])
-        )
+        # A random walk, built in blocks straight into the output so that making it needs
+        # little more memory than the array itself (the memory phases measure above it).
+        # Adding the carry to each block's first step repeats the one-pass cumsum's float32
+        # additions exactly: the values are those of np.cumsum over the whole array.
+        out = np.empty(n, dtype="float32")
+        carry = np.float32(0)
+        for start in range(0, n, _BLOCK):
+            step = rng.standard_normal(min(_BLOCK, n - start), dtype="float32")
+            step[0] += carry
+            np.cumsum(step, out=out[start : start + len(step)])
+            carry = out[start + len(step) - 1]
+        out /= np.float32(100)
+        return out.reshape(spec["shape"])
     # compressible, as zarr data often is (uint16 wraps around every 458,752 elements)
     return (np.arange(n, dtype="int32") // 7).astype(spec["dtype"]).reshape(spec["shape"])
 
@@ -200,13 +221,16 @@ def _ts_compressor(codec: str) -> dict:
 
 
 class TensorstoreArray:
-    """Adapter so tensorstore takes the same [...] reads and writes as the others."""
+    """Adapter so tensorstore takes the same [...] reads and writes as the others.
+
+    ``path`` is a local path or a tensorstore kvstore spec (a dict: http, s3, ...).
+    """
 
     def __init__(self, path, spec, fmt, create):
         import tensorstore as ts
 
         driver = "zarr" if fmt == 2 else "zarr3"
-        kvstore = {"driver": "file", "path": str(path)}
+        kvstore = path if isinstance(path, dict) else {"driver": "file", "path": str(path)}
         if create:
             if fmt == 2:
                 metadata = {
@@ -245,7 +269,20 @@ class TensorstoreArray:
         return self.t[sel].read().result()
 
 
-OPENERS = {"zarr_core": open_zarr_core, "zarr": open_zarr_python, "tensorstore": TensorstoreArray}
+OPENERS = {
+    "zarr_core": open_zarr_core,
+    "zarr": open_zarr_python,
+    "zarrs": open_zarr_python,
+    "tensorstore": TensorstoreArray,
+}
+
+
+def use_zarrs() -> None:
+    """Switch zarr-python 3 to the zarrs Rust codec pipeline (the only difference of "zarrs")."""
+    import zarr
+    import zarrs  # noqa: F401 - fails here, not in the first read, if it is missing
+
+    zarr.config.set({"codec_pipeline.path": "zarrs.ZarrsCodecPipeline"})
 
 
 def close(array) -> None:
@@ -264,28 +301,25 @@ def remove(path: Path) -> None:
             os.remove(found)
 
 
-def main() -> None:
-    impl, workload, fmt, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
-    suffix, targets = STORES[sys.argv[5] if len(sys.argv) > 5 else "directory"]
-    if impl not in targets:
-        print(json.dumps({"unsupported": f"{impl} has no such store"}))
-        return
+def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dict:
+    suffix, targets = STORES[store]
+    # zarrs is zarr-python 3 with another codec pipeline: the same stores
+    target = targets.get("zarr" if impl == "zarrs" else impl)
+    if target is None:
+        return {"unsupported": f"{impl} has no such store"}
     spec = WORKLOADS[workload]
     if fmt == 2 and "shards" in spec:
-        print(json.dumps({"unsupported": "sharding needs Zarr format 3"}))
-        return
+        return {"unsupported": "sharding needs Zarr format 3"}
     data = data_for(spec)
     path = root / f"{impl}-{workload}-v{fmt}{suffix}"
     remove(path)
     opener = OPENERS[impl]
-    target = targets[impl]
     out = {}
     t0 = time.perf_counter()
     try:
         a = opener(target(path, "w"), spec, fmt, True)
     except Unsupported as exc:
-        print(json.dumps({"unsupported": str(exc)}))
-        return
+        return {"unsupported": str(exc)}
     a[...] = data
     close(a)
     out["write"] = time.perf_counter() - t0
@@ -311,6 +345,122 @@ def main() -> None:
         out["points"] = time.perf_counter() - t0
         close(a)
     remove(path)
+    return out
+
+
+def open_remote(impl: str, fmt: int, kind: str, endpoint: str, path: str):
+    """The remote array, read-only, opened the way each implementation reads such a URL."""
+    spec = WORKLOADS["remote"]
+    if impl == "tensorstore":
+        if kind == "http":
+            kvstore = {"driver": "http", "base_url": endpoint, "path": f"/{path}/"}
+        else:
+            bucket, _, key = path.partition("/")
+            kvstore = {
+                "driver": "s3",
+                "bucket": bucket,
+                "path": f"{key}/",
+                "endpoint": endpoint,
+                "aws_region": os.environ["AWS_DEFAULT_REGION"],
+                "aws_credentials": {"type": "environment"},
+            }
+        return TensorstoreArray(kvstore, spec, fmt, False)
+    url = f"{endpoint}/{path}" if kind == "http" else f"s3://{path}"
+    options = {"client_kwargs": {"endpoint_url": endpoint}} if kind == "s3" else {}
+    if impl == "zarr_core":
+        import zarr_core
+
+        return zarr_core.open_array(url, mode="r", storage_options=options)
+    import zarr
+
+    store = zarr.storage.FsspecStore.from_url(url, storage_options=options, read_only=True)
+    return zarr.open_array(store, mode="r")
+
+
+def run_remote(impl: str, fmt: int, kind: str, endpoint: str, path: str) -> dict:
+    expected = data_for(WORKLOADS["remote"])
+    t0 = time.perf_counter()
+    got = open_remote(impl, fmt, kind, endpoint, path)[...]
+    out = {"read": time.perf_counter() - t0}
+    if not np.array_equal(np.asarray(got), expected):
+        raise SystemExit(f"{impl} read back different data from {kind}")
+    return out
+
+
+def rss() -> int:
+    """Resident set size now, in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def reset_peak() -> bool:
+    """Reset the kernel's resident high-water mark to the current size (Linux 4.0+).
+
+    Then ``ru_maxrss`` afterwards is the peak of what follows, not of the imports and
+    the data generation before it. False where the kernel refuses.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def run_memory(impl: str, phase: str, fmt: int, root: Path) -> dict:
+    """Peak RSS of one phase of the "large" workload, above the RSS at its start.
+
+    A fresh process per phase; the baseline holds the interpreter, the imports, the open
+    array and, for the write, the 256 MiB input. The read reads what the write phase of
+    the same implementation left (and removes it).
+    """
+    spec = WORKLOADS["large"]
+    path = root / f"{impl}-memory-v{fmt}"
+    opener = OPENERS[impl]
+    if phase == "write":
+        data = data_for(spec)
+        remove(path)
+        a = opener(path, spec, fmt, True)
+        reset = reset_peak()
+        base = rss()
+        a[...] = data
+        close(a)
+    else:
+        a = opener(path, spec, fmt, False)
+        reset = reset_peak()
+        base = rss()
+        got = np.asarray(a[...])
+        close(a)
+    top = peak()
+    if phase == "read":
+        ok = np.array_equal(got, data_for(spec))  # after the measurement: not in the peak
+        remove(path)
+        if not ok:
+            raise SystemExit(f"{impl} read back different data")
+    return {"baseline": base, "peak": top, "above": top - base, "reset": reset}
+
+
+def main() -> None:
+    command, impl, *args = sys.argv[1:]
+    if impl == "zarrs":
+        use_zarrs()
+    if command == "local":
+        workload, fmt, root = args[0], int(args[1]), Path(args[2])
+        out = run_local(impl, workload, fmt, root, args[3] if len(args) > 3 else "directory")
+    elif command == "remote":
+        fmt, kind, endpoint, path = int(args[0]), *args[1:]
+        out = run_remote(impl, fmt, kind, endpoint, path)
+    elif command == "memory":
+        phase, fmt, root = args[0], int(args[1]), Path(args[2])
+        out = run_memory(impl, phase, fmt, root)
+    else:
+        raise SystemExit(f"unknown command {command!r}: local, remote or memory")
     print(json.dumps(out))
 
 
