@@ -367,6 +367,26 @@ def test_auto_reads_part_of_large_chunks_only(tmp_path):
     assert _fetches(z, small, np.s_[0:1]) == ["getitems"]  # one blosc block: no gain
 
 
+def test_auto_decodes_whole_frames_when_the_rows_span_most_blocks():
+    store = CountingStore(KVStore({}), ranges=True)
+    z = _create(store, (512, 512), (512, 512), "f4", zarr_format=2, blocksize=16384)
+    data = _data((512, 512), np.dtype("f4"), 13)
+    z[...] = data
+    assert len(_frame_blocks(store.data["0.0"])[1]) == 16  # 32 rows each
+    rows = np.s_[31:257]  # 44% of the rows, in 9 blocks of 16
+    auto = zarr_core.open_array(store, mode="r")
+    store.reset()
+    np.testing.assert_array_equal(auto[rows], data[rows])
+    assert store.reads()[1] == ("get_partial_values", [("0.0", None)])
+    forced = zarr_core.open_array(store, mode="r", partial_decompress=True)
+    store.reset()
+    np.testing.assert_array_equal(forced[rows], data[rows])
+    assert store.reads()[1][1] != [("0.0", None)]
+    store.reset()
+    auto[32:256]  # 8 blocks of 16: in part
+    assert store.reads()[1][1] != [("0.0", None)]
+
+
 def test_a_read_needing_every_block_decodes_the_frame_whole():
     store = CountingStore(KVStore({}), ranges=True)
     z = _create(store, (64, 64), (64, 64), "f4", zarr_format=2)  # one block

@@ -116,7 +116,7 @@ class RowReader:
         self._nbytes = self.nrows * self.row_nbytes
         self._head = max(_FIRST_REQUEST, _HEADER + 4 * -(-self._nbytes // _GUESS_BLOCKSIZE))
 
-    def read_rows(self, key: str, start: int, stop: int) -> RowRead:
+    def read_rows(self, key: str, start: int, stop: int, max_share: float = 1.0) -> RowRead:
         """Decode rows ``start:stop`` of the chunk stored under ``key``.
 
         A generator (see the module docstring): it yields lists of byte ranges and is
@@ -124,6 +124,9 @@ class RowReader:
         never sent); it returns the rows as an array in logical axis order, of the chunk
         shape except ``stop - start`` along :attr:`axis`. Read-only, possibly a view of
         fetched bytes.
+
+        When the rows lie in every block of the frame, or in more than ``max_share`` of
+        them, the whole value is fetched and decoded instead (the header tells).
 
         Raises
         ------
@@ -133,13 +136,13 @@ class RowReader:
         if not 0 <= start < stop <= self.nrows:
             raise ValueError(f"rows {start}:{stop} of a chunk of {self.nrows} rows")
         try:
-            return (yield from self._read(key, start, stop))
+            return (yield from self._read(key, start, stop, max_share))
         except CorruptChunkError:
             raise
         except Exception as exc:  # blosc or NumPy on invalid data
             raise CorruptChunkError(key, f"blosc: {type(exc).__name__}: {exc}") from exc
 
-    def _read(self, key: str, start: int, stop: int) -> RowRead:
+    def _read(self, key: str, start: int, stop: int, max_share: float) -> RowRead:
         first, last = start * self.row_nbytes, stop * self.row_nbytes
         (head,) = yield [(0, self._head)]
         head = byte_view(head)
@@ -170,8 +173,9 @@ class RowReader:
             return self._as_rows(raw, start, stop)
         nblocks = -(-nbytes // blocksize)
         b0, b1 = first // blocksize, -(-last // blocksize)
-        if b1 - b0 == nblocks:
-            # Every block is needed: decoding the frame as it is saves copying it.
+        if b1 - b0 == nblocks or b1 - b0 > max_share * nblocks:
+            # Decoding the frame as it is saves copying its blocks into a frame of their
+            # own: all that partial decoding would save when every block is needed.
             return (yield from self._whole(key, start, stop))
         table = _HEADER + 4 * nblocks
         if cbytes < table:

@@ -218,10 +218,10 @@ def _read_chunks(
         for i, chunk in cached.hits:
             place(i, chunk)
         todo = cached.misses  # every chunk while the cache is off
-        rows = _rows_to_read(io, projections, todo, cached.caching)
+        rows, share = _rows_to_read(io, projections, todo, cached.caching)
         if rows:
             # Parts of chunks are never offered to the cache, which holds whole chunks.
-            _read_rows(io, projections, keys, rows, place)
+            _read_rows(io, projections, keys, rows, share, place)
             todo = [i for i in todo if i not in rows]
         if len(todo) > 1 and io.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
             # Large chunks: each worker fetches, decodes and places one chunk, so reading
@@ -267,12 +267,15 @@ def _read_chunks(
 # offsets, then those blocks, and decodes them alone.
 
 #: ``"auto"`` decodes part of a chunk when the rows it needs take at most this share of
-#: the chunk, measured on 4 MiB chunks (bench numbers in the docstring of
-#: :func:`partial_decompress_mode`).
+#: the chunk, and (the frame's header tells) lie in at most this share of its blosc
+#: blocks: measured with ``bench/partial_decompress.py``, reads of a quarter of a 1 MiB
+#: chunk (one block of two) took 0.8x the time of whole decodes, of 3/8 (often both
+#: blocks) 1.0x; on 4 MiB chunks (eight blocks) a half took 0.4-0.7x.
 AUTO_MAX_SHARE = 0.5
-#: ... and when the chunk holds at least this many bytes: blosc makes a smaller chunk
-#: one block or two, and the second request then costs more than it saves.
-AUTO_MIN_BYTES = 256 * 1024
+#: ... and when the chunk holds at least this many bytes: blosc makes smaller chunks
+#: one block (lz4, byte shuffle, 4-byte elements: 512 KiB blocks), where reading the
+#: header first only adds a request (1.1-1.3x on chunks of 64 and 256 KiB).
+AUTO_MIN_BYTES = 512 * 1024
 
 _MODES = {"auto": "auto", "true": True, "false": False, "1": True, "0": False}
 
@@ -284,8 +287,9 @@ def partial_decompress_mode(value: Any) -> bool | str:
     of the chunk's memory order; the last axis for order ``F``) a read needs from a chunk,
     whenever that is less than the whole chunk; ``False`` always decodes whole chunks;
     ``"auto"`` (the default setting) decodes part of a chunk when those rows take at most
-    :data:`AUTO_MAX_SHARE` of a chunk of at least :data:`AUTO_MIN_BYTES`, and only while
-    the decoded-chunk cache is off (a cached whole chunk serves the next reads). Strings
+    :data:`AUTO_MAX_SHARE` of a chunk of at least :data:`AUTO_MIN_BYTES` and of its
+    blosc blocks, and only while the decoded-chunk cache is off (a cached whole chunk
+    serves the next reads). Strings
     (from the environment) ``"true"``/``"false"``/``"1"``/``"0"`` are accepted.
 
     Raises
@@ -306,30 +310,31 @@ def partial_decompress_mode(value: Any) -> bool | str:
 
 def _rows_to_read(
     io: ChunkIO, projections: list, todo: Sequence[int], caching: bool
-) -> dict[int, tuple[int, int]]:
-    """The chunks of ``todo`` to decode in part, with the rows ``(start, stop)`` each needs."""
+) -> tuple[dict[int, tuple[int, int]], float]:
+    """The chunks of ``todo`` to decode in part, with the rows ``(start, stop)`` each
+    needs, and the largest share of a frame's blocks worth decoding in part."""
     reader = io.pipeline.row_reader
     if reader is None or not todo:
-        return {}
+        return {}, 1.0
     mode = io.partial_decompress
     mode = partial_decompress_mode(
         config_get("array.partial_decompress", "auto") if mode is None else mode
     )
     if mode is False or (mode == "auto" and caching):
-        return {}
+        return {}, 1.0
     nrows = reader.nrows
     if mode is True:
-        most = nrows - 1
+        most, share = nrows - 1, 1.0
     elif nrows * reader.row_nbytes < AUTO_MIN_BYTES:
-        return {}
+        return {}, 1.0
     else:
-        most = int(nrows * AUTO_MAX_SHARE)
+        most, share = int(nrows * AUTO_MAX_SHARE), AUTO_MAX_SHARE
     rows = {}
     for i in todo:
         extent = _extent(projections[i].chunk_selection, reader.axis, nrows)
         if extent is not None and extent[1] - extent[0] <= most:
             rows[i] = extent
-    return rows
+    return rows, share
 
 
 def _extent(selection: Any, axis: int, n: int) -> tuple[int, int] | None:
@@ -370,9 +375,11 @@ def _read_rows(
     projections: list,
     keys: list[str],
     rows: dict[int, tuple[int, int]],
+    share: float,
     place: Any,
 ) -> None:
-    """Fetch and decode the rows ``rows`` names of some chunks, and place them.
+    """Fetch and decode the rows ``rows`` names of some chunks, and place them (chunks
+    whose rows lie in more than ``share`` of their blosc blocks are decoded whole).
 
     Every chunk's reader asks for byte ranges in turns (header, then blocks); each turn
     is one store call for all chunks. A store without native byte ranges is read whole
@@ -380,7 +387,7 @@ def _read_rows(
     """
     reader = io.pipeline.row_reader
     store = io.store
-    reads = {i: reader.read_rows(keys[i], *rows[i]) for i in rows}
+    reads = {i: reader.read_rows(keys[i], *rows[i], share) for i in rows}
     asks = {i: next(read) for i, read in reads.items()}
     whole = None if store.supports_partial_reads else store.getitems([keys[i] for i in rows])
     nrows, axis = reader.nrows, reader.axis
