@@ -191,6 +191,28 @@ def test_partial_reads_equal_full_decodes(case):
     assert got.dtype == full.dtype and got.flags.f_contiguous == full.flags.f_contiguous
 
 
+def test_structured_elements_and_fields():
+    dtype = np.dtype([("a", "<i4"), ("b", ">f8", (2,))])
+    store = CountingStore(KVStore({}), ranges=True)
+    z = zarr_core.create(
+        (400, 300), chunks=(400, 300), dtype=dtype, store=store, zarr_format=2,
+        compressor=numcodecs.Blosc(blocksize=4096),
+    )  # fmt: skip
+    data = np.zeros((400, 300), dtype)
+    data["a"] = np.arange(120_000).reshape(400, 300)
+    data["b"] = np.random.default_rng(0).standard_normal((400, 300, 2))
+    z[...] = data
+    z = zarr_core.open_array(store, mode="r", partial_decompress=True)
+    store.reset()
+    np.testing.assert_array_equal(z[10:20, 5:9], data[10:20, 5:9])
+    assert store.bytes_read < len(store.data["0.0"]) / 4
+    np.testing.assert_array_equal(
+        z.get_basic_selection(np.s_[3:5, 7], fields="b"), data[3:5, 7]["b"]
+    )
+    np.testing.assert_array_equal(z.get_orthogonal_selection(([5, 1], [0, 299]), fields="a"),
+                                  data[np.ix_([5, 1], [0, 299])]["a"])  # fmt: skip
+
+
 # -- what is fetched --------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ as a whole-chunk read does.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeAlias
@@ -292,7 +293,7 @@ def row_reader_for(
     if (
         not spec_shape
         or dtype.hasobject
-        or 0 in spec_shape
+        or math.prod(spec_shape) * dtype.itemsize == 0
         or not isinstance(array_bytes, BytesCodec)
         or len(bytes_bytes) != 1
         or not (

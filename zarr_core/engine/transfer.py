@@ -289,8 +289,8 @@ def partial_decompress_mode(value: Any) -> bool | str:
     ``"auto"`` (the default setting) decodes part of a chunk when those rows take at most
     :data:`AUTO_MAX_SHARE` of a chunk of at least :data:`AUTO_MIN_BYTES` and of its
     blosc blocks, and only while the decoded-chunk cache is off (a cached whole chunk
-    serves the next reads). Strings
-    (from the environment) ``"true"``/``"false"``/``"1"``/``"0"`` are accepted.
+    serves the next reads). The strings ``"true"``, ``"false"``, ``"1"`` and ``"0"``
+    (from the environment) are accepted too.
 
     Raises
     ------
