@@ -38,12 +38,19 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Generator, Sequence
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from numcodecs import blosc
 
-from zarr_core.codecs.base import BytesLike, byte_view, nbytes_of
+from zarr_core.codecs.base import (
+    ArrayArrayCodec,
+    ArrayBytesCodec,
+    BytesBytesCodec,
+    BytesLike,
+    byte_view,
+    nbytes_of,
+)
 from zarr_core.codecs.bytes_codec import BytesCodec
 from zarr_core.codecs.compressors import BloscCodec
 from zarr_core.codecs.transpose import TransposeCodec
@@ -283,9 +290,9 @@ def _decode_blocks(
 def row_reader_for(
     spec_shape: tuple[int, ...],
     dtype: np.dtype,
-    array_array: Sequence[Any],
-    array_bytes: Any,
-    bytes_bytes: Sequence[Any],
+    array_array: Sequence[ArrayArrayCodec],
+    array_bytes: ArrayBytesCodec,
+    bytes_bytes: Sequence[BytesBytesCodec],
     decode: Callable[[BytesLike, str], np.ndarray],
 ) -> RowReader | None:
     """A :class:`RowReader` for a chain of ``transpose``\\* + ``bytes`` + one blosc
