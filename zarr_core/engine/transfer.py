@@ -268,13 +268,16 @@ def _read_chunks(
 
 #: ``"auto"`` decodes part of a chunk when the rows it needs take at most this share of
 #: the chunk, and (the frame's header tells) lie in at most this share of its blosc
-#: blocks: measured with ``bench/partial_decompress.py``, reads of a quarter of a 1 MiB
-#: chunk (one block of two) took 0.8x the time of whole decodes, of 3/8 (often both
-#: blocks) 1.0x; on 4 MiB chunks (eight blocks) a half took 0.4-0.7x.
+#: blocks. Measured with ``bench/partial_decompress.py`` (bands of rows at random places,
+#: lz4 with byte shuffle, directory and memory stores; time of a partial read over that
+#: of a whole decode): 1 MiB chunks, two blocks: 0.66-0.82x up to a quarter of the rows,
+#: 0.78-0.90x for 3/8, 0.98-1.07x from a half on; 4 MiB chunks, eight blocks:
+#: 0.23-0.59x up to a quarter, 0.47-0.72x for 3/8, 0.83-0.87x for a half (five blocks
+#: of eight, as a band of half the rows mostly lies in), 1.0x and more from 5/8 on.
 AUTO_MAX_SHARE = 0.5
 #: ... and when the chunk holds at least this many bytes: blosc makes smaller chunks
-#: one block (lz4, byte shuffle, 4-byte elements: 512 KiB blocks), where reading the
-#: header first only adds a request (1.1-1.3x on chunks of 64 and 256 KiB).
+#: one block (lz4, byte shuffle, 4-byte elements: blocks of 512 KiB), where a partial
+#: read only adds a request for the header (1.1-1.3x on chunks of 64 and 256 KiB).
 AUTO_MIN_BYTES = 512 * 1024
 
 _MODES = {"auto": "auto", "true": True, "false": False, "1": True, "0": False}
