@@ -325,8 +325,9 @@ def test_blocks_out_of_file_order():
     z = _create(store, (256, 256), (256, 256), "f4", zarr_format=2, blocksize=16384)
     data = _data((256, 256), np.dtype("f4"), 11)
     z[...] = data
-    _, offsets, _ = _frame_blocks(store.data["0.0"])
-    assert offsets == sorted(offsets) and len(offsets) == 4  # as written here
+    assert len(_frame_blocks(store.data["0.0"])[1]) == 4
+    # (blosc's own threads may already have written them out of order: this order is
+    # known whatever they did)
     shuffled = _reorder_blocks(store.data["0.0"], [2, 0, 3, 1])
     np.testing.assert_array_equal(
         np.frombuffer(numcodecs.Blosc().decode(shuffled), "f4").reshape(256, 256), data

@@ -98,7 +98,7 @@ class Array(Node):
         write_empty_chunks: bool | None = None,
         zarr_format: int | None = None,
         allow_pickle: bool | None = None,
-        partial_decompress: bool | None = None,
+        partial_decompress: bool | str | None = None,
         zarr_version: int | None = None,
         meta_array: Any = None,
         _node: NodeMetadata | None = None,

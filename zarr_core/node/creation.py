@@ -328,7 +328,7 @@ def create(
     allow_pickle: bool | None = None,
     compression: Any = None,
     compression_opts: Any = None,
-    partial_decompress: bool | None = None,
+    partial_decompress: bool | str | None = None,
     meta_array: Any = None,
 ) -> Array:
     """Create an array.
@@ -598,7 +598,7 @@ def open_array(
     cache_attrs: bool = True,
     write_empty_chunks: bool | None = None,
     allow_pickle: bool | None = None,
-    partial_decompress: bool | None = None,
+    partial_decompress: bool | str | None = None,
     meta_array: Any = None,
     **kwargs: Any,
 ) -> Array:
