@@ -21,6 +21,10 @@ array.order
     Memory layout of new arrays (``"C"``).
 array.write_empty_chunks
     Store chunks whose every element equals the fill value (``True``, as zarr-python 2).
+array.partial_decompress
+    Decode only the blosc blocks a read needs from a chunk: ``"auto"`` (the default:
+    when that saves work), ``True`` or ``False``; an array's ``partial_decompress=``
+    keyword overrides it (see :func:`zarr_core.engine.transfer.partial_decompress_mode`).
 array.allow_pickle
     Allow decoding the ``pickle`` codec, which can run arbitrary code (``False``).
 array.default_compressor
@@ -58,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
         "order": "C",
         "write_empty_chunks": True,
         "allow_pickle": False,
+        "partial_decompress": "auto",
         "default_compressor": None,
     },
     "chunk_cache": {"max_bytes": 0},

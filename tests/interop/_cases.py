@@ -506,9 +506,9 @@ BYTES_LE = {"name": "bytes", "configuration": {"endian": "little"}}
 BYTES_BE = {"name": "bytes", "configuration": {"endian": "big"}}
 
 
-def _v3_blosc(cname: str, shuffle: str, typesize: int, clevel: int = 5) -> dict:
+def _v3_blosc(cname: str, shuffle: str, typesize: int, clevel: int = 5, blocksize: int = 0) -> dict:
     config = {"cname": cname, "clevel": clevel, "shuffle": shuffle, "typesize": typesize}
-    return {"name": "blosc", "configuration": {**config, "blocksize": 0}}
+    return {"name": "blosc", "configuration": {**config, "blocksize": blocksize}}
 
 
 V3_CHAINS: list[tuple[str, tuple[dict, ...]]] = [
@@ -544,6 +544,16 @@ def _codec_cases(fmt: int) -> list[ArrayCase]:
     shape, chunks = (6, 5, 4), (4, 3, 3)
     data = ramp(shape, "<i4")
     base = {"fmt": fmt, "data": data, "chunks": chunks, "fill_value": 0}
+    # One 512 KiB chunk that blosc cuts into eight blocks: a region of 40 of its 512 rows
+    # is read from one or two of them (partial decompression of the writer's frames).
+    many_blocks = {
+        "fmt": fmt,
+        "name": "blosc-many-blocks",
+        "data": np.sin(np.arange(512 * 256) / 50).astype("<f4").reshape(512, 256),
+        "chunks": (512, 256),
+        "read_region": ((100, 140), (3, 250)),
+    }
+    blocks = {**BLOSC, "blocksize": 16384}  # blosc widens it to 64 KiB (4-byte streams)
     cases = []
     if fmt == 2:
         for name, compressor in V2_COMPRESSORS:
@@ -574,6 +584,7 @@ def _codec_cases(fmt: int) -> list[ArrayCase]:
                 ),
             ),
             ArrayCase(name="order-F", order="F", compressor=BLOSC, **base),
+            ArrayCase(compressor=blocks, **many_blocks),
             ArrayCase(
                 name="order-F-2d-f8",
                 fmt=fmt,
@@ -603,6 +614,10 @@ def _codec_cases(fmt: int) -> list[ArrayCase]:
             cases.append(ArrayCase(name=f"codec-{name}", codecs=chain, **base))
         transpose = {"name": "transpose", "configuration": {"order": [2, 0, 1]}}
         cases += [
+            ArrayCase(
+                codecs=(BYTES_LE, _v3_blosc("lz4", "shuffle", 4, blocksize=16384)),
+                **many_blocks,
+            ),
             ArrayCase(
                 name="transpose-201-blosc",
                 codecs=(transpose, BYTES_LE, _v3_blosc("lz4", "shuffle", 4)),

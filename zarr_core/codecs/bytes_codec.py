@@ -81,7 +81,8 @@ class BytesCodec(ArrayBytesCodec):
     def compute_encoded_size(self, n: int) -> int:
         return n
 
-    def _stored(self, dtype: np.dtype) -> np.dtype:
+    def stored_dtype(self, dtype: np.dtype) -> np.dtype:
+        """The dtype of the stored elements for elements of ``dtype`` in memory."""
         if self.endian is None or (self._native and dtype.isnative):  # checked cheaply
             return dtype
         return dtype.newbyteorder(_ORDER_CHAR[self.endian])
@@ -90,7 +91,7 @@ class BytesCodec(ArrayBytesCodec):
         # The array itself is the bytes-like result: no copy when it is already C-ordered
         # in the stored byte order, and the next codec reads it through the buffer protocol.
         arr = np.asarray(chunk)
-        stored = self._stored(arr.dtype)
+        stored = self.stored_dtype(arr.dtype)
         return np.asarray(arr, dtype=stored, order="C")
 
     def encode_batch(self, chunks: ChunkBatch) -> list[BytesLike]:
@@ -98,11 +99,11 @@ class BytesCodec(ArrayBytesCodec):
             return super().encode_batch(chunks)
         # A stacked batch converts in one NumPy call; its rows are the chunks (indexed with
         # ``...`` so that 0-d chunks stay arrays, keeping their byte order).
-        stacked = np.asarray(chunks, dtype=self._stored(chunks.dtype), order="C")
+        stacked = np.asarray(chunks, dtype=self.stored_dtype(chunks.dtype), order="C")
         return [stacked[i, ...] for i in range(len(stacked))]
 
     def decode(self, data: BytesLike, spec: ChunkSpec) -> np.ndarray:
-        stored = self._stored(spec.dtype)
+        stored = self.stored_dtype(spec.dtype)
         size = nbytes_of(data)
         if size != spec.nbytes:
             raise ValueError(
@@ -121,6 +122,6 @@ class BytesCodec(ArrayBytesCodec):
         return self.decode_stacked(rows, spec)
 
     def decode_stacked(self, rows: np.ndarray, spec: ChunkSpec) -> np.ndarray:
-        stored = self._stored(spec.dtype)
+        stored = self.stored_dtype(spec.dtype)
         arr = rows.view(stored).reshape((len(rows), *spec.shape))
         return arr if stored == spec.dtype else arr.astype(spec.dtype)

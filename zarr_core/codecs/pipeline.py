@@ -39,6 +39,7 @@ from zarr_core.codecs.numcodecs_wrap import (
     numcodecs_codec_class,
     unknown_numcodec,
 )
+from zarr_core.codecs.partial import RowReader, row_reader_for
 from zarr_core.codecs.registry import get_codec_class
 from zarr_core.codecs.transpose import TransposeCodec
 from zarr_core.config import get as config_get
@@ -116,6 +117,11 @@ class CodecPipeline:
         )
         self._unsafe = next(
             (i for c in self.codecs for i in _numcodecs_ids(c) if i in UNSAFE_IDS), None
+        )
+        #: Decodes runs of stored rows from parts of a blosc frame, for chains that lay
+        #: rows out contiguously and compress them with blosc alone; else None.
+        self.row_reader: RowReader | None = row_reader_for(
+            spec.shape, spec.dtype, [c for c, _ in self._aa], array_bytes, self._bb, self.decode
         )
 
     def _ab_bound(self) -> int | None:

@@ -43,6 +43,8 @@ class _Read:
     fetch, and (on exit) the decoded chunks it was offered go into the cache."""
 
     __slots__ = ("hits", "misses", "miss_keys", "_cache", "_io", "_keys", "_token", "_keep")
+    #: Whether decoded chunks offered with :meth:`keep` go into the cache.
+    caching = True
 
     def __init__(self, cache, io, keys, hits, misses, token):
         self.hits: list[tuple[int, np.ndarray]] = hits
@@ -71,6 +73,7 @@ class _Off:
 
     __slots__ = ("misses", "miss_keys")
     hits = ()
+    caching = False
 
     def __init__(self, keys: list[str]):
         self.misses = range(len(keys))

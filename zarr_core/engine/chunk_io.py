@@ -48,6 +48,10 @@ class ChunkIO:
     owner
         The metadata object this was built from: the decoded-chunk cache keeps entries
         of one metadata version only.
+    partial_decompress
+        Decode only the blosc blocks a read needs: ``True``, ``False``, ``"auto"``, or
+        ``None`` to follow the ``array.partial_decompress`` setting at each read (see
+        :func:`zarr_core.engine.transfer.partial_decompress_mode`).
     """
 
     store: Store
@@ -64,6 +68,7 @@ class ChunkIO:
     write_empty_chunks: bool
     synchronizer: Any
     owner: Hashable
+    partial_decompress: bool | str | None = None
 
     def keys(self, coords: list[tuple[int, ...]]) -> list[str]:
         """The store keys of the chunks at grid coordinates ``coords``."""

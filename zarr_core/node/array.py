@@ -75,9 +75,13 @@ class Array(Node):
         Expect this format; ``None`` detects it.
     allow_pickle
         Allow decoding the ``pickle`` codec (else the ``array.allow_pickle`` config).
-    partial_decompress, zarr_version, meta_array
-        zarr-python 2 arguments (see :mod:`zarr_core.node.keywords`): no effect, the 2.x
-        name of ``zarr_format``, and NumPy only.
+    partial_decompress
+        Decode only the blosc blocks a read needs from a chunk: ``True``, ``False`` or
+        ``"auto"``; ``None`` (default) follows the ``array.partial_decompress`` setting,
+        itself ``"auto"`` (see :func:`zarr_core.engine.transfer.partial_decompress_mode`).
+    zarr_version, meta_array
+        zarr-python 2 arguments (see :mod:`zarr_core.node.keywords`): the 2.x name of
+        ``zarr_format``, and NumPy only.
     """
 
     _kind = "array"
@@ -94,7 +98,7 @@ class Array(Node):
         write_empty_chunks: bool | None = None,
         zarr_format: int | None = None,
         allow_pickle: bool | None = None,
-        partial_decompress: bool | None = None,
+        partial_decompress: bool | str | None = None,
         zarr_version: int | None = None,
         meta_array: Any = None,
         _node: NodeMetadata | None = None,
@@ -112,6 +116,11 @@ class Array(Node):
         self._synchronizer = synchronizer
         self._cache_metadata = cache_metadata
         self._allow_pickle = allow_pickle
+        self._partial_decompress = (
+            None
+            if partial_decompress is None
+            else engine.partial_decompress_mode(partial_decompress)
+        )
         self._write_empty_chunks = (
             config.get("array.write_empty_chunks")
             if write_empty_chunks is None
@@ -141,6 +150,7 @@ class Array(Node):
             write_empty_chunks=self._write_empty_chunks,
             synchronizer=self._synchronizer,
             owner=node,
+            partial_decompress=self._partial_decompress,
         )
 
     def _refresh(self) -> None:
@@ -461,6 +471,7 @@ class Array(Node):
             cache_metadata=self._cache_metadata,
             write_empty_chunks=self._write_empty_chunks,
             allow_pickle=self._allow_pickle,
+            partial_decompress=self._partial_decompress,
         )
 
     # -- information --------------------------------------------------------------------
@@ -533,6 +544,7 @@ class Array(Node):
             "cache_attrs": self._attrs._cache,
             "write_empty_chunks": self._write_empty_chunks,
             "allow_pickle": self._allow_pickle,
+            "partial_decompress": self._partial_decompress,
             "zarr_format": self.zarr_format,
         }
 

@@ -328,7 +328,7 @@ def create(
     allow_pickle: bool | None = None,
     compression: Any = None,
     compression_opts: Any = None,
-    partial_decompress: bool | None = None,
+    partial_decompress: bool | str | None = None,
     meta_array: Any = None,
 ) -> Array:
     """Create an array.
@@ -382,9 +382,13 @@ def create(
         Format 3 only: shard shape (a multiple of ``chunks``); needs zarr-core-sharding.
     allow_pickle
         Allow decoding the ``pickle`` object codec.
-    partial_decompress, meta_array
-        Accepted as zarr-python 2 does; see :mod:`zarr_core.node.keywords` (``meta_array``
-        must be a NumPy array: reads return NumPy arrays).
+    partial_decompress
+        Decode only the blosc blocks a read needs: ``True``, ``False`` or ``"auto"``;
+        ``None`` follows the ``array.partial_decompress`` setting (see
+        :mod:`zarr_core.node.keywords`).
+    meta_array
+        Accepted as zarr-python 2 does; it must be a NumPy array: reads return NumPy
+        arrays (see :mod:`zarr_core.node.keywords`).
 
     Returns
     -------
@@ -475,6 +479,7 @@ def create(
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
+        partial_decompress=partial_decompress,
         # A store that presents a view of its metadata (N5) is read back: chunks must be
         # encoded as that view says, not as the document written.
         _node=None if target.translates_metadata else node,
@@ -593,7 +598,7 @@ def open_array(
     cache_attrs: bool = True,
     write_empty_chunks: bool | None = None,
     allow_pickle: bool | None = None,
-    partial_decompress: bool | None = None,
+    partial_decompress: bool | str | None = None,
     meta_array: Any = None,
     **kwargs: Any,
 ) -> Array:
@@ -602,8 +607,9 @@ def open_array(
     Modes: ``r`` read-only, must exist; ``r+`` read/write, must exist; ``a`` read/write,
     created if missing; ``w`` created, replacing anything there; ``w-`` (or ``x``)
     created, error if anything exists. Creation arguments (``shape``, ``chunks``,
-    ``dtype``, ...) are passed to :func:`create`. ``partial_decompress`` and
-    ``meta_array`` are accepted as in zarr-python 2 (see :mod:`zarr_core.node.keywords`).
+    ``dtype``, ...) are passed to :func:`create`. ``partial_decompress`` (``True``,
+    ``False``, ``"auto"``; ``None`` follows the ``array.partial_decompress`` setting) and
+    ``meta_array`` are the zarr-python 2 keywords (see :mod:`zarr_core.node.keywords`).
     """
     check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(
@@ -618,6 +624,7 @@ def open_array(
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
+        partial_decompress=partial_decompress,
     )
     if mode in ("r", "r+", "a"):
         kind, found_format = node_kind(target, full_path)
@@ -644,6 +651,7 @@ def open_array(
         cache_attrs=cache_attrs,
         write_empty_chunks=write_empty_chunks,
         allow_pickle=allow_pickle,
+        partial_decompress=partial_decompress,
         **kwargs,
     )
 

@@ -8,7 +8,14 @@ They are checked here once, so that ``Array``, ``create``, ``open_array``, ``gro
   NumPy arrays only, so a NumPy array (or ``numpy.ndarray`` itself) is accepted and any
   other type is refused with :class:`~zarr_core.errors.MetaArrayError`;
 * ``partial_decompress`` asked zarr-python 2 to decompress only part of a Blosc chunk
-  from an FSStore; zarr-core decides how much to read itself, so it has no effect;
+  from an FSStore. zarr-core does that for any store and both formats when the chain is
+  ``transpose``/``bytes`` + ``blosc`` (v2: a blosc compressor without filters): it
+  fetches the frame's header and block offsets, then only the blocks holding the rows a
+  read needs (from stores without byte ranges it reads the whole value but still decodes
+  only those blocks). ``True`` does it whenever a read needs less than a whole chunk,
+  ``False`` never, ``"auto"`` when it saves work; ``None`` follows the
+  ``array.partial_decompress`` setting, ``"auto"`` by default (see
+  :func:`zarr_core.engine.transfer.partial_decompress_mode`);
 * ``compression``/``compression_opts`` (h5py style) and ``compressor="none"`` or ``[]``
   name a compressor or none.
 """

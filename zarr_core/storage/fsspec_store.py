@@ -91,6 +91,8 @@ class FSStore(Store):
     """
 
     is_persistent = True
+    # _get_ranges asks for ranges with fs.cat_ranges (HTTP range requests, file seeks).
+    supports_partial_reads = True
 
     @property
     def supports_multiprocess_writes(self) -> bool:  # type: ignore[override]
