@@ -98,9 +98,9 @@ class ABSStore(Store):
     Examples
     --------
     >>> store = ABSStore("data", prefix="experiments/1", connection_string=conn)  # doctest: +SKIP
-    >>> store.setitems({"a/b": b"1", "a/c": b"2"})  # doctest: +SKIP
-    >>> store.listdir("a")  # doctest: +SKIP
-    ['b', 'c']
+    >>> store["a/b"] = b"0123456789"  # doctest: +SKIP
+    >>> store.get_partial_values([("a/b", (2, 3))])  # one ranged GET  # doctest: +SKIP
+    [b'234']
     """
 
     supports_partial_reads = True

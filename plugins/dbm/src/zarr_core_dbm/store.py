@@ -266,9 +266,9 @@ class DBMStore(PathStore):
     --------
     >>> import dbm.dumb
     >>> store = DBMStore("data/example.db", open=dbm.dumb.open)  # doctest: +SKIP
-    >>> store.setitems({"a/b": b"1", "a/c": b"2"})  # doctest: +SKIP
-    >>> store.listdir("a")  # doctest: +SKIP
-    ['b', 'c']
+    >>> store.setitems({"a/b": b"1", "a/c": b"22"})  # doctest: +SKIP
+    >>> sorted(store), store.getsize("a")  # doctest: +SKIP
+    (['a/b', 'a/c'], 3)
     """
 
     is_persistent = True

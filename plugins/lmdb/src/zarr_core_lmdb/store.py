@@ -259,9 +259,10 @@ class LMDBStore(PathStore):
     Examples
     --------
     >>> store = LMDBStore("data/example.lmdb")  # doctest: +SKIP
-    >>> store.setitems({"a/b": b"1", "a/c": b"2"})  # doctest: +SKIP
-    >>> store.listdir("a")  # doctest: +SKIP
-    ['b', 'c']
+    >>> with store.transaction():  # one LMDB write transaction  # doctest: +SKIP
+    ...     store["a/b"] = store["a/c"] = b"1"
+    >>> store.getsize("a")  # doctest: +SKIP
+    2
     """
 
     supports_partial_reads = True
