@@ -54,7 +54,7 @@ from zarr_core.codecs.base import (
 from zarr_core.codecs.bytes_codec import BytesCodec
 from zarr_core.codecs.compressors import BloscCodec
 from zarr_core.codecs.transpose import TransposeCodec
-from zarr_core.errors import CorruptChunkError
+from zarr_core.errors import CorruptChunkError, MetadataError
 
 __all__ = ["RowReader", "Request", "RowRead", "row_reader_for"]
 
@@ -124,7 +124,14 @@ class RowReader:
         self._nbytes = self.nrows * self.row_nbytes
         self._head = max(_FIRST_REQUEST, _HEADER + 4 * -(-self._nbytes // _GUESS_BLOCKSIZE))
 
-    def read_rows(self, key: str, start: int, stop: int, max_share: float = 1.0) -> RowRead:
+    def read_rows(
+        self,
+        key: str,
+        start: int,
+        stop: int,
+        max_share: float = 1.0,
+        before_whole: Callable[[], None] | None = None,
+    ) -> RowRead:
         """Decode rows ``start:stop`` of the chunk stored under ``key``.
 
         A generator (see the module docstring): it yields lists of byte ranges and is
@@ -134,7 +141,8 @@ class RowReader:
         fetched bytes.
 
         When the rows lie in every block of the frame, or in more than ``max_share`` of
-        them, the whole value is fetched and decoded instead (the header tells).
+        them, the whole value is fetched and decoded instead (the header tells), after
+        calling ``before_whole`` (the engine's check that a whole chunk fits in memory).
 
         Raises
         ------
@@ -144,13 +152,20 @@ class RowReader:
         if not 0 <= start < stop <= self.nrows:
             raise ValueError(f"rows {start}:{stop} of a chunk of {self.nrows} rows")
         try:
-            return (yield from self._read(key, start, stop, max_share))
-        except CorruptChunkError:
+            return (yield from self._read(key, start, stop, max_share, before_whole))
+        except (CorruptChunkError, MetadataError):
             raise
         except Exception as exc:  # blosc or NumPy on invalid data
             raise CorruptChunkError(key, f"blosc: {type(exc).__name__}: {exc}") from exc
 
-    def _read(self, key: str, start: int, stop: int, max_share: float) -> RowRead:
+    def _read(
+        self,
+        key: str,
+        start: int,
+        stop: int,
+        max_share: float,
+        before_whole: Callable[[], None] | None,
+    ) -> RowRead:
         first, last = start * self.row_nbytes, stop * self.row_nbytes
         (head,) = yield [(0, self._head)]
         head = byte_view(head)
@@ -170,7 +185,7 @@ class RowReader:
             or nbytes != self._nbytes
             or not 0 < blocksize <= nbytes
         ):
-            return (yield from self._whole(key, start, stop))
+            return (yield from self._whole(key, start, stop, before_whole))
         if flags & _MEMCPYED:
             if cbytes != _HEADER + nbytes:
                 raise CorruptChunkError(
@@ -184,7 +199,7 @@ class RowReader:
         if b1 - b0 == nblocks or b1 - b0 > max_share * nblocks:
             # Decoding the frame as it is saves copying its blocks into a frame of their
             # own: all that partial decoding would save when every block is needed.
-            return (yield from self._whole(key, start, stop))
+            return (yield from self._whole(key, start, stop, before_whole))
         table = _HEADER + 4 * nblocks
         if cbytes < table:
             raise CorruptChunkError(
@@ -214,8 +229,12 @@ class RowReader:
         offset = b0 * blocksize
         return self._as_rows(out[first - offset : last - offset], start, stop)
 
-    def _whole(self, key: str, start: int, stop: int) -> RowRead:
+    def _whole(
+        self, key: str, start: int, stop: int, before_whole: Callable[[], None] | None
+    ) -> RowRead:
         """Fetch the whole value and decode it with the full pipeline."""
+        if before_whole is not None:
+            before_whole()
         (whole,) = yield [None]
         chunk = self._decode(whole, key)
         index = [slice(None)] * chunk.ndim

@@ -432,7 +432,11 @@ def _read_rows(
     """
     reader = io.pipeline.row_reader
     store = io.store
-    reads = {i: reader.read_rows(keys[i], *rows[i], share) for i in rows}
+
+    def fits() -> None:  # before a reader decodes a whole chunk
+        check_chunk_fits(io)
+
+    reads = {i: reader.read_rows(keys[i], *rows[i], share, fits) for i in rows}
     asks = {i: next(read) for i, read in reads.items()}
     whole = None if store.supports_partial_reads else store.getitems([keys[i] for i in rows])
     nrows, axis = reader.nrows, reader.axis
