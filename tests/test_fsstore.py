@@ -209,3 +209,43 @@ def test_fsstore_map_and_a_file_system_root():
     assert list(zarr_core.open_consolidated(store)) == ["a"]
     meta = zarr_core.storage.ConsolidatedMetadataStore(store)
     assert type(meta["a/.zarray"]) is bytes
+
+
+def test_whole_reads_from_s3_send_one_get_per_key_and_no_head(s3_bucket, s3_storage_options):
+    """s3fs asks for each object's size (a HEAD) before a GET unless told the object needs
+    no concurrent download; chunks never do, so a batch read is GETs only."""
+    store = FSStore(f"s3://{s3_bucket}/data.zarr", mode="w", **s3_storage_options)
+    store.setitems({f"c/{i}": bytes([i]) * 100 for i in range(20)})
+    calls: list[str] = []
+    fsspec.asyn.sync(store.fs.loop, store.fs.set_session)
+    store.fs.s3.meta.events.register(
+        "before-call.s3", lambda model, **kwargs: calls.append(model.name)
+    )
+    got = store.getitems([f"c/{i}" for i in range(20)] + ["missing"])
+    assert got == {f"c/{i}": bytes([i]) * 100 for i in range(20)}
+    assert calls.count("GetObject") == 21 and "HeadObject" not in calls
+
+
+def test_batch_reads_from_s3_keep_the_requests_in_flight_bounded(s3_bucket, s3_storage_options):
+    """``remote.requests_in_flight`` bounds how many requests a batch call has open."""
+    store = FSStore(f"s3://{s3_bucket}/data.zarr", mode="w", **s3_storage_options)
+    store.setitems({f"c/{i}": b"x" * 100 for i in range(40)})
+    fsspec.asyn.sync(store.fs.loop, store.fs.set_session)
+    now, most = [0], [0]
+
+    def before(**kwargs):
+        now[0] += 1
+        most[0] = max(most[0], now[0])
+
+    def after(**kwargs):
+        now[0] -= 1
+
+    store.fs.s3.meta.events.register("before-call.s3.GetObject", before)
+    store.fs.s3.meta.events.register("after-call.s3.GetObject", after)
+    keys = [f"c/{i}" for i in range(40)]
+    with zarr_core.config.set({"remote.requests_in_flight": 3}):
+        assert len(store.getitems(keys)) == 40
+    assert most[0] == 3
+    most[0] = 0
+    assert len(store.getitems(keys)) == 40  # the default, 64: all 40 at once
+    assert most[0] > 3

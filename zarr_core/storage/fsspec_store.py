@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from zarr_core.config import get as config_get
 from zarr_core.errors import (
     FilesystemUnavailableError,
     StorageOptionsError,
@@ -53,6 +54,11 @@ def _first_key(what: Any) -> str | None:
         first = what[0]
         return first[0] if isinstance(first, tuple) else first
     return None
+
+
+def requests_in_flight() -> int:
+    """The ``remote.requests_in_flight`` setting: requests one batch call has in flight."""
+    return max(1, int(config_get("remote.requests_in_flight", 64) or 1))
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
@@ -201,15 +207,28 @@ class FSStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         self._pipe({self._to_path(key): value})
 
+    def _batch_options(self, whole: bool = False) -> dict[str, Any]:
+        """Keyword arguments bounding the requests an async file system's batch call
+        (cat, cat_ranges, pipe) has in flight: ``remote.requests_in_flight``; and, for
+        whole values from S3, no HEAD request before each GET (s3fs sends one to decide
+        on a concurrent download of one object, which chunk-sized values never need)."""
+        if not getattr(self.fs, "async_impl", False):
+            return {}
+        options: dict[str, Any] = {"batch_size": requests_in_flight()}
+        if whole and {"s3", "s3a"} & set(_protocols(self.fs)):
+            options["max_concurrency"] = 1
+        return options
+
     def _pipe(self, values: dict[str, bytes]) -> None:
+        batch = self._batch_options()
         try:
-            self.fs.pipe(values)
+            self.fs.pipe(values, **batch)
         except FileNotFoundError:
             # Filesystems with real directories need the parents first (object stores don't).
             for parent in {p.rpartition("/")[0] for p in values}:
                 if parent:
                     self.fs.makedirs(parent, exist_ok=True)
-            self.fs.pipe(values)
+            self.fs.pipe(values, **batch)
 
     def _delete(self, key: str) -> None:
         path = self._to_path(key)
@@ -307,7 +326,7 @@ class FSStore(Store):
         paths: dict[str, list[str]] = {}
         for key in keys:  # with normalize_keys, several keys may name one path
             paths.setdefault(self._to_path(key), []).append(key)
-        results = self.fs.cat(list(paths), on_error="return")
+        results = self.fs.cat(list(paths), on_error="return", **self._batch_options(True))
         if not isinstance(results, dict):  # a single path returns the bare value
             results = {next(iter(paths)): results}
         out = {}
@@ -355,7 +374,11 @@ class FSStore(Store):
             paths.append(self._to_path(key))
             starts.append(start)
             ends.append(stop)
-        results = self.fs.cat_ranges(paths, starts, ends, on_error="return") if fetch else []
+        results = (
+            self.fs.cat_ranges(paths, starts, ends, on_error="return", **self._batch_options())
+            if fetch
+            else []
+        )
         for i, value in zip(fetch, results):
             if isinstance(value, BaseException):
                 # A missing key, or a range starting past the end (S3 answers 416, an
