@@ -105,6 +105,7 @@ class ABSStore(Store):
 
     supports_partial_reads = True
     is_persistent = True
+    batch_bytes = 32 * 2**20
 
     def __init__(
         self,

@@ -92,6 +92,7 @@ class MongoDBStore(Store):
 
     is_persistent = True
     supports_multiprocess_writes = True  # the server serialises each document's writes
+    batch_bytes = 32 * 2**20
 
     def __init__(
         self,

@@ -7,11 +7,13 @@ library open in the other.
 Round trips
 -----------
 Every batch is one round trip: ``getitems`` is a pipeline of ``MGET`` commands (up to
-:data:`_BATCH` keys each), ``setitems`` one ``MULTI``/``MSET``.../``EXEC`` transaction and
-``delitems`` one ``MULTI``/``DEL``.../``EXEC`` (so a batch lands whole or not at all), byte
-ranges one transaction of ``GETRANGE`` commands plus an ``EXISTS`` per key (``GETRANGE``
-answers ``""`` for a missing key too). Listing walks ``SCAN MATCH prefix:...*`` (never
-``KEYS``, which blocks the server), with the glob characters of the prefix escaped.
+:data:`_BATCH` keys each), ``setitems`` one ``MSET`` and ``delitems`` one ``DEL``, or for
+more keys than one command takes, a ``MULTI``/``MSET``.../``EXEC`` (``DEL``) transaction
+(so a batch lands whole or not at all), byte ranges one transaction of ``GETRANGE``
+commands plus an ``EXISTS`` per key (``GETRANGE`` answers ``""`` for a missing key too).
+Listing walks ``SCAN MATCH prefix:...*`` (never ``KEYS``, which blocks the server), with
+the glob characters of the prefix escaped. The store declares ``batch_bytes``, so the
+chunk engine reads and writes large chunks in batches rather than one per call.
 
 Connections
 -----------
@@ -95,6 +97,8 @@ class RedisStore(Store):
 
     supports_partial_reads = True
     is_persistent = True
+    # Every call is a round trip: the engine sends large chunks in batches this big.
+    batch_bytes = 32 * 2**20
 
     def __init__(
         self,
@@ -183,7 +187,7 @@ class RedisStore(Store):
         raw = self._raw_prefix
         names = [raw + k.encode() for k in keys]
         with self._talking("getitems", keys):
-            if len(names) == 1:  # the engine fetches large chunks one per call
+            if len(names) == 1:  # the command of one key, as zarr-python 2 sends it
                 values = [self._client.get(names[0])]
             else:
                 pipe = self._client.pipeline(transaction=False)
@@ -196,8 +200,12 @@ class RedisStore(Store):
         raw = self._raw_prefix
         pairs = [(raw + k.encode(), v) for k, v in items.items()]
         with self._talking("setitems", list(items)):
-            if len(pairs) == 1:  # one SET is atomic by itself: no MULTI/EXEC around it
+            # One SET or MSET is atomic by itself: no MULTI/EXEC around it.
+            if len(pairs) == 1:
                 self._client.set(*pairs[0])
+                return
+            if len(pairs) <= _BATCH:
+                self._client.mset(dict(pairs))
                 return
             pipe = self._client.pipeline(transaction=True)
             for i in range(0, len(pairs), _BATCH):
@@ -211,6 +219,9 @@ class RedisStore(Store):
         if not names:
             return
         with self._talking(operation, keys):
+            if len(names) <= _BATCH:  # one DEL is atomic by itself
+                self._client.delete(*names)
+                return
             pipe = self._client.pipeline(transaction=True)
             for i in range(0, len(names), _BATCH):
                 pipe.delete(*names[i : i + _BATCH])
