@@ -309,6 +309,10 @@ def _read_batched(
     def fetch(group: list[int]) -> tuple[list[int], dict[str, bytes]]:
         return group, store.getitems([keys[i] for i in group])
 
+    def unpack(group: list[int], stored: dict[str, bytes]) -> None:
+        # Each value is dropped as soon as it is decoded, in the thread that decoded it.
+        parallel_map(lambda i: settle(i, stored.pop(keys[i], None)), group, True)
+
     ahead = deque(io_pool.submit(fetch, group) for group in islice(groups, _in_flight()))
     try:
         while ahead:
@@ -318,9 +322,7 @@ def _read_batched(
             ahead.extend(io_pool.submit(fetch, g) for g in islice(groups, 1))
             if stored:
                 check_chunk_fits(io)
-            parallel_map(
-                lambda item: settle(*item), [(i, stored.get(keys[i])) for i in group], True
-            )
+            unpack(group, stored)
     finally:
         _finish(ahead)
 
