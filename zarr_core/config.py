@@ -36,6 +36,16 @@ array.default_compressor
     Compressor of new arrays when ``compressor`` is not given, as a numcodecs config
     (``{"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}``; v3 uses ``zstd`` level 0
     when this is left at its default, as zarr-python 3 does).
+batching.bytes
+    Bytes of large chunks per store call on stores that declare a ``batch_bytes`` hint
+    (the networked ones: Redis, MongoDB, Azure Blob Storage, remote fsspec file
+    systems), as a number or a string such as ``"32MiB"``; ``None`` (the default) takes
+    each store's own hint. Stores without the hint get one large chunk per call on the
+    codec pool, as always.
+batching.in_flight
+    Batched store calls a read or write of large chunks keeps in flight while it
+    decodes or encodes another batch (2). With the batch size this bounds what such an
+    operation holds besides its output: about ``in_flight + 1`` batches.
 chunk_cache.max_bytes
     Budget of the decoded-chunk cache (:mod:`zarr_core.engine.chunk_cache`) in bytes, or a string
     such as ``"1GB"``; ``0`` (the default) turns it off.
@@ -71,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
         "partial_decompress": "auto",
         "default_compressor": None,
     },
+    "batching": {"bytes": None, "in_flight": 2},
     "chunk_cache": {"max_bytes": 0},
     "plugins": {
         "stores": {},

@@ -19,8 +19,8 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from zarr_core import config
 
@@ -79,6 +79,22 @@ class WorkerPool:
         if not worth_it or len(items) < 2 or size < 2 or getattr(self._local, "active", False):
             return [fn(x) for x in items]
         return list(self._get(size).map(fn, items))
+
+    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """Start ``fn(*args)`` on the pool and return its future.
+
+        From one of the pool's own threads it runs at once, in that thread (the future
+        is done on return): waiting there for a task queued behind the caller could
+        deadlock a full pool.
+        """
+        if getattr(self._local, "active", False):
+            future: Future[R] = Future()
+            try:
+                future.set_result(fn(*args))
+            except Exception as exc:
+                future.set_exception(exc)
+            return future
+        return self._get(self.size()).submit(fn, *args)
 
 
 def _forget_all() -> None:

@@ -5,22 +5,33 @@ One read or write operation computes every chunk key it needs, fetches them with
 threads or a C batch API), and writes back with one ``setitems`` (and one ``delitems``
 for chunks equal to the fill value when empty chunks are not written). Only chunks a
 write covers partially are read first; a full-chunk write never reads.
+
+Large chunks (a quarter MiB and more) are the exception: on a local store each one is
+fetched, decoded and placed (or encoded and stored) on its own codec-pool thread, one
+store call per chunk. A store whose calls are network round trips says so with a
+``batch_bytes`` hint, and gets them in batches of about that many bytes instead, a few
+batches in flight on the I/O pool while the codec pool decodes or encodes the others.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, wait
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zarr_core import config
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.config import get as config_get
 from zarr_core.engine import chunk_cache
+from zarr_core.engine.lru import parse_size
 from zarr_core.errors import MetadataError, ShapeMismatchError
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
-from zarr_core.pools import parallel_map
+from zarr_core.pools import io_pool, parallel_map
 
 if TYPE_CHECKING:
     from zarr_core.engine.chunk_io import ChunkIO
@@ -228,17 +239,27 @@ def _read_chunks(
             _read_rows(io, projections, keys, rows, share, place)
             todo = [i for i in todo if i not in rows]
         if len(todo) > 1 and io.dtype.kind != "O" and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES:
+
+            def settle(i: int, data: bytes | None) -> None:
+                chunk = None if data is None else pipeline.decode(data, keys[i])
+                cached.keep((i,), (chunk,))
+                place(i, chunk)
+
+            budget = _batch_budget(io)
+            if budget is not None:
+                _read_batched(io, keys, list(todo), budget, settle)
+                return
+
             # Large chunks: each worker fetches, decodes and places one chunk, so reading
             # one chunk overlaps decoding another, and the copies (and the page faults of a
-            # fresh output buffer) run in parallel too. Per-chunk requests cost nothing next
-            # to megabytes of payload; small chunks below take the batched path instead.
+            # fresh output buffer) run in parallel too. On a local store per-chunk requests
+            # cost nothing next to megabytes of payload; small chunks below take the
+            # batched path instead.
             def one(i: int) -> None:
                 data = store.getitems([keys[i]]).get(keys[i])
                 if data is not None:
                     check_chunk_fits(io)
-                chunk = None if data is None else pipeline.decode(data, keys[i])
-                cached.keep((i,), (chunk,))
-                place(i, chunk)
+                settle(i, data)
 
             parallel_map(one, todo, True)
             return
@@ -469,6 +490,70 @@ def _cut(value: bytes | None, byte_range: tuple[int, int] | None) -> Any:
     return memoryview(value)[offset : offset + length]
 
 
+def _batch_budget(io: ChunkIO) -> int | None:
+    """Bytes of large chunks per store call, or None for one chunk per call: the
+    ``batching.bytes`` setting, else the store's ``batch_bytes`` hint (stores without
+    the hint never batch large chunks)."""
+    hint = io.store.batch_bytes
+    if hint is None:
+        return None
+    configured = parse_size(config.get("batching.bytes"), "batching.bytes")
+    return hint if configured is None else configured
+
+
+def _in_flight() -> int:
+    return max(1, int(config.get("batching.in_flight", 2)))
+
+
+def _finish(calls: Iterable[Future]) -> None:
+    """Cancel the store calls not started and wait for those running: an operation that
+    fails must not leave calls behind it that change the store after it has raised."""
+    calls = list(calls)
+    for call in calls:
+        call.cancel()
+    wait(calls)
+
+
+def _read_batched(
+    io: ChunkIO,
+    keys: list[str],
+    todo: list[int],
+    budget: int,
+    settle: Callable[[int, bytes | None], None],
+) -> None:
+    """Fetch large chunks in groups of about ``budget`` bytes, one ``getitems`` each,
+    and ``settle`` (decode and place) every chunk of a group on the codec pool while the
+    I/O pool fetches up to ``batching.in_flight`` following groups.
+
+    Groups are sized by the decoded chunk size: the stored sizes are unknown before the
+    values arrive, and compressed values are rarely larger. At most ``in_flight + 1``
+    groups of stored values are held at once.
+    """
+    per = max(1, budget // io.pipeline.spec.nbytes)
+    groups = iter([todo[start : start + per] for start in range(0, len(todo), per)])
+    store = io.store
+
+    def fetch(group: list[int]) -> tuple[list[int], dict[str, bytes]]:
+        return group, store.getitems([keys[i] for i in group])
+
+    def unpack(group: list[int], stored: dict[str, bytes]) -> None:
+        # Each value is dropped as soon as it is decoded, in the thread that decoded it.
+        parallel_map(lambda i: settle(i, stored.pop(keys[i], None)), group, True)
+
+    ahead = deque(io_pool.submit(fetch, group) for group in islice(groups, _in_flight()))
+    try:
+        while ahead:
+            group, stored = ahead.popleft().result()
+            # The next fetch starts before this group is decoded, so the store always
+            # has in_flight calls to answer.
+            ahead.extend(io_pool.submit(fetch, g) for g in islice(groups, 1))
+            if stored:
+                check_chunk_fits(io)
+            unpack(group, stored)
+    finally:
+        _finish(ahead)
+
+
 def write(io: ChunkIO, indexer: Indexer, value: Any, fields: Any = None) -> None:
     """Write ``value`` (broadcast to the selection) into the chunks ``indexer`` touches
     (the caller has checked that the array is writable)."""
@@ -625,7 +710,8 @@ def _store_chunks(
     io: ChunkIO, keys: list[str], chunks: list[np.ndarray], parallel: bool = True
 ) -> None:
     """Encode and store chunks, deleting those equal to the fill value if configured
-    (``parallel``: large chunks are encoded and stored each on a pool thread)."""
+    (``parallel``: large chunks are encoded on the codec pool, and stored each on its
+    pool thread, or in batches on a store with a ``batch_bytes`` hint)."""
     if not io.write_empty_chunks:
         empty = [chunk_is_fill(io, c) for c in chunks]
         delete = [k for k, e in zip(keys, empty) if e]
@@ -641,6 +727,10 @@ def _store_chunks(
             and io.dtype.kind != "O"
             and pipeline.spec.nbytes >= PARALLEL_MIN_BYTES
         ):
+            budget = _batch_budget(io)
+            if budget is not None:
+                _store_batched(io, keys, chunks, budget)
+                return
             # Large chunks: each worker lays out, compresses and stores one whole chunk,
             # so writing one overlaps compressing the next (as reads do in _read_chunks).
             parallel_map(
@@ -650,6 +740,44 @@ def _store_chunks(
             )
         else:
             _store_encoded(io, dict(zip(keys, pipeline.encode_batch(chunks))))
+
+
+def _store_batched(io: ChunkIO, keys: list[str], chunks: list[np.ndarray], budget: int) -> None:
+    """Encode large chunks on the codec pool and store them in ``setitems`` batches of
+    about ``budget`` stored bytes, up to ``batching.in_flight`` of them running on the
+    I/O pool while the next chunks are encoded.
+
+    Chunks are encoded a group of about ``budget`` decoded bytes at a time and the
+    results packed into batches by their encoded size, so compressible data still sends
+    full batches. At most ``in_flight + 2`` batches of encoded values are held at once.
+    """
+    pipeline = io.pipeline
+    per = max(1, budget // pipeline.spec.nbytes)
+    limit = _in_flight()
+    running: deque[Future] = deque()
+
+    def send(batch: dict[str, Any]) -> None:
+        while len(running) >= limit:
+            running.popleft().result()
+        running.append(io_pool.submit(_store_encoded, io, batch))
+
+    try:
+        batch: dict[str, Any] = {}
+        size = 0
+        for start in range(0, len(chunks), per):
+            encoded = parallel_map(pipeline.encode, chunks[start : start + per], True)
+            for key, value in zip(keys[start : start + per], encoded):
+                if batch and size + len(value) > budget:
+                    send(batch)
+                    batch, size = {}, 0
+                batch[key] = value
+                size += len(value)
+        if batch:
+            send(batch)
+        while running:
+            running.popleft().result()
+    finally:
+        _finish(running)
 
 
 def _store_encoded(io: ChunkIO, values: dict[str, Any]) -> None:

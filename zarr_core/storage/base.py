@@ -105,6 +105,14 @@ class Store(MutableMapping[str, bytes]):
     (the one Zarr format the store can hold, N5's 2, used for new nodes when no format is
     asked for). ``is_readable()``, ``is_writeable()``, ``is_listable()``
     and ``is_erasable()`` answer the same as zarr-python 2's methods of those names.
+
+    ``batch_bytes`` is a hint rather than a capability: ``None`` (the default) for a store
+    whose calls cost little beyond their payload (files, an embedded database), or, for
+    one whose every call is a network round trip (Redis, MongoDB, a blob service, a
+    remote fsspec file system), the bytes it likes to move per ``getitems`` or
+    ``setitems``. The chunk engine then reads and writes large chunks in batches of
+    about that many bytes, a few batches in flight while it decodes or encodes others,
+    instead of one chunk per call (see ``batching`` in :mod:`zarr_core.config`).
     """
 
     supports_writes: ClassVar[bool] = True
@@ -116,6 +124,7 @@ class Store(MutableMapping[str, bytes]):
     supports_transactions: ClassVar[bool] = False
     translates_metadata: ClassVar[bool] = False
     native_zarr_format: ClassVar[int | None] = None
+    batch_bytes: ClassVar[int | None] = None
 
     # Class-level defaults, so a 2.x-style subclass that never calls __init__ still works.
     _read_only: bool = False

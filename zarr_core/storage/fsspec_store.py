@@ -20,6 +20,11 @@ from zarr_core.storage.byte_range import ByteRange
 __all__ = ["FSStore"]
 
 _DEFAULT_MISSING = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+# Protocols of file systems on this machine; every other one is remote.
+_LOCAL = frozenset({"file", "local", "memory"})
+# Bytes of large chunks per call on a remote file system (see Store.batch_bytes); its
+# batch calls (cat, pipe) send their requests concurrently.
+_REMOTE_BATCH_BYTES = 32 * 2**20
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -105,6 +110,11 @@ class FSStore(Store):
         # Object stores and file systems take writers from many processes; fsspec's memory
         # file system lives inside one process.
         return "memory" not in _protocols(self.fs)
+
+    @property
+    def batch_bytes(self) -> int | None:  # type: ignore[override]
+        # Object stores and HTTP pay a round trip per call, local file systems do not.
+        return None if _LOCAL & set(_protocols(self.fs)) else _REMOTE_BATCH_BYTES
 
     def __init__(
         self,
@@ -243,7 +253,7 @@ class FSStore(Store):
         A directory then exists only while it holds keys, as in every other store; object
         stores (S3, GCS...) have no directories to remove.
         """
-        if not {"file", "local", "memory"} & set(_protocols(self.fs)):
+        if not _LOCAL & set(_protocols(self.fs)):
             return
         parents = {p.rpartition("/")[0] for p in paths}
         root = self.path

@@ -66,6 +66,10 @@ class WrapperStore(Store):
     def native_zarr_format(self) -> int | None:  # type: ignore[override]
         return self.store.native_zarr_format
 
+    @property
+    def batch_bytes(self) -> int | None:  # type: ignore[override]
+        return self.store.batch_bytes
+
     def transaction(self) -> AbstractContextManager[None]:
         return self.store.transaction()
 

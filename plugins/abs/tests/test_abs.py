@@ -12,6 +12,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -35,6 +36,7 @@ from zarr_core.errors import (
 )
 from zarr_core.storage import ByteRange, open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.counting import CountingStore
 from zarr_core.testing.end_to_end import StorePluginTests
 
 
@@ -370,8 +372,6 @@ def test_listdir_uses_the_delimiter(azurite, container):
 def test_max_concurrency_bounds_requests_in_flight(azurite, container):
     store = ABSStore(container, connection_string=azurite.connection_string, max_concurrency=3)
     in_flight, peak = 0, 0
-    import threading
-
     lock = threading.Lock()
     upload = store._upload
 
@@ -392,6 +392,42 @@ def test_max_concurrency_bounds_requests_in_flight(azurite, container):
     assert len(store) == 60
     with pytest.raises(ValueError, match="at least 1"):
         ABSStore(container, connection_string=azurite.connection_string, max_concurrency=0)
+
+
+def test_large_chunks_travel_in_batches_of_concurrent_requests(azurite, container):
+    """The store's batch_bytes hint: a full read of 16 chunks of 256 KiB is four
+    getitems of four, each a fan-out of downloads on the store's own requests (at most
+    max_concurrency in flight, even with two batches in flight)."""
+    store = ABSStore(container, connection_string=azurite.connection_string, max_concurrency=3)
+    counting = CountingStore(store)
+    data = np.random.default_rng(0).standard_normal((1024, 1024), dtype="f4")
+    with zarr_core.config.set({"batching.bytes": 4 * 256 * 1024}):
+        z = zarr_core.open_array(
+            counting, mode="w", shape=data.shape, chunks=(256, 256), dtype="f4", zarr_format=2
+        )
+        z[...] = data
+        assert len([1 for op, _ in counting.calls if op == "setitems"]) <= 5
+        in_flight, peak = 0, 0
+        lock = threading.Lock()
+        download = store._download
+
+        def counting_download(key, byte_range, concurrency=1):
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            try:
+                return download(key, byte_range, concurrency)
+            finally:
+                with lock:
+                    in_flight -= 1
+
+        store._download = counting_download
+        counting.reset()
+        got = z[...]
+    np.testing.assert_array_equal(got, data)
+    assert [len(keys) for op, keys in counting.calls if op == "getitems"] == [4] * 4
+    assert peak == 3
 
 
 def test_max_concurrency_follows_the_config(azurite, container):

@@ -7,6 +7,7 @@ Every test runs against both test servers (SecantusDB and nx-27017; see
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 
 import gridfs
 import numpy as np
@@ -21,6 +22,7 @@ import zarr_core
 from zarr_core.errors import StorageOptionsError, StoreBackendError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
+from zarr_core.testing.counting import CountingStore
 from zarr_core.testing.end_to_end import StorePluginTests
 
 MiB = 1024 * 1024
@@ -201,6 +203,34 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     store.delitems(list(values))
     assert counter.commands == ["find"] * parts + ["delete"] * parts
     assert list(store) == ["warm"]
+
+
+def test_large_chunks_travel_in_batches(mongodb_server, database):
+    """The store's batch_bytes hint: 16 chunks of 256 KiB in four queries and few bulk
+    writes, instead of a command per chunk."""
+    counter = CommandCounter()
+    counting = CountingStore(mongodb_store(mongodb_server, database, event_listeners=[counter]))
+    budget = 4 * 256 * 1024
+    data = np.random.default_rng(0).standard_normal((1024, 1024), dtype="f4")
+    with zarr_core.config.set({"batching.bytes": budget}):
+        z = zarr_core.open_array(
+            counting, mode="w", shape=data.shape, chunks=(256, 256), dtype="f4", zarr_format=2
+        )
+        counter.commands.clear()
+        counting.reset()
+        z[...] = data
+        batches = [keys for op, keys in counting.calls if op == "setitems"]
+        assert sorted(k for keys in batches for k in keys) == sorted(
+            f"{i}.{j}" for i in range(4) for j in range(4)
+        )
+        assert len(batches) <= 5
+        # Per batch: the query for replaced GridFS files, and one bulk write.
+        assert Counter(counter.commands) == {"find": len(batches), "update": len(batches)}
+        counter.commands.clear()
+        got = z[...]
+    np.testing.assert_array_equal(got, data)
+    assert counter.commands == ["find"] * 4
+    assert [len(keys) for op, keys in counting.calls if op == "getitems"] == [4] * 4
 
 
 def test_batches_larger_than_one_query(mongodb_server, database, monkeypatch):

@@ -22,6 +22,7 @@ from zarr_core.errors import StorageOptionsError, StoreConnectionError, URLPipel
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.concurrency import AtomicCreationTests, SeveralProcessesTests
+from zarr_core.testing.counting import CountingStore
 from zarr_core.testing.end_to_end import StorePluginTests
 
 
@@ -149,9 +150,47 @@ def test_batches_are_pipelines_of_few_commands(store, client):
     ran = commands_during(client, lambda: store.delitems(list(values)[:-1]))
     assert ran == {"multi": 1, "del": 3, "exec": 1}
     assert list(store) == [f"c/{n - 1}"]
-    # A batch of one (the engine stores and fetches large chunks one per call) is one command.
+    # A batch of one is one command, and so is a batch one MSET or DEL takes (each is
+    # atomic by itself: no MULTI/EXEC).
     assert commands_during(client, lambda: store.setitems({"one": b"1"})) == {"set": 1}
     assert commands_during(client, lambda: store.getitems(["one"])) == {"get": 1}
+    few = {f"f/{i}": b"x" for i in range(10)}
+    assert commands_during(client, lambda: store.setitems(few)) == {"mset": 1}
+    assert commands_during(client, lambda: store.delitems(list(few))) == {"del": 1}
+
+
+def test_large_chunks_travel_in_batches(store, client):
+    """The store's batch_bytes hint: 64 chunks of 256 KiB in batches of 2 MiB, each one
+    transaction or one MGET, instead of a command per chunk."""
+    counting = CountingStore(store)
+    budget = 8 * 256 * 1024
+    data = np.random.default_rng(0).standard_normal((2048, 2048), dtype="f4")
+    with zarr_core.config.set({"batching.bytes": budget}):
+        z = zarr_core.open_array(
+            counting, mode="w", shape=data.shape, chunks=(256, 256), dtype="f4", zarr_format=2
+        )
+        counting.reset()
+        ran = commands_during(client, lambda: z.__setitem__(Ellipsis, data))
+        batches = [keys for op, keys in counting.calls if op == "setitems"]
+        # Batches fill up to the budget by stored size, in chunk order.
+        order = [f"{i}.{j}" for i in range(8) for j in range(8)]
+        sizes = {k: len(v) for k, v in store.getitems(order).items()}
+        expected, size = [[]], 0
+        for key in order:
+            if expected[-1] and size + sizes[key] > budget:
+                expected.append([])
+                size = 0
+            expected[-1].append(key)
+            size += sizes[key]
+        assert batches == [sorted(keys) for keys in expected]
+        assert len(batches) <= 9
+        assert ran == {"mset": len(batches)}
+        counting.reset()
+        got = {}
+        ran = commands_during(client, lambda: got.update(out=z[...]))
+    np.testing.assert_array_equal(got["out"], data)
+    assert ran == {"mget": 8}
+    assert [len(keys) for op, keys in counting.calls if op == "getitems"] == [8] * 8
 
 
 def test_byte_ranges_are_getrange_in_one_transaction(store, client):

@@ -105,6 +105,10 @@ class ABSStore(Store):
 
     supports_partial_reads = True
     is_persistent = True
+    # Large chunks travel in batches this big (see Store.batch_bytes), each batch
+    # max_concurrency requests at a time: with two batches in flight the requests keep
+    # going while the engine decodes or encodes.
+    batch_bytes = 32 * 2**20
 
     def __init__(
         self,

@@ -92,6 +92,10 @@ class MongoDBStore(Store):
 
     is_persistent = True
     supports_multiprocess_writes = True  # the server serialises each document's writes
+    # Large chunks travel in batches this big (see Store.batch_bytes): under pymongo's
+    # 48 MB message, a batch of writes is one bulk write (plus the query for replaced
+    # GridFS files); a batch read comes back in two or three 16 MiB replies.
+    batch_bytes = 40 * 2**20
 
     def __init__(
         self,
@@ -291,8 +295,8 @@ class MongoDBStore(Store):
 
         with self._errors("set", key):
             self._ensure_index()
-            # One round trip that also returns what it replaced: the engine stores large
-            # chunks one per call, and a replaced GridFS file is known exactly.
+            # One round trip that also returns what it replaced (a write of one chunk or
+            # document is common), and a replaced GridFS file is known exactly.
             old = self.collection.find_one_and_update(
                 {_KEY: key},
                 self._update(key, value),
@@ -508,8 +512,8 @@ def _under(prefix: str) -> dict[str, Any]:
 
 
 def _among(keys: list[str]) -> dict[str, Any]:
-    """The query matching the documents of ``keys``: equality for one key (the engine
-    fetches large chunks one per call, and nx-27017 answers ``$in`` with a full scan)."""
+    """The query matching the documents of ``keys``: equality for one key (reads of one
+    chunk or document are common, and nx-27017 answers ``$in`` with a full scan)."""
     return {_KEY: keys[0]} if len(keys) == 1 else {_KEY: {"$in": keys}}
 
 
