@@ -129,6 +129,17 @@ def test_the_batching_setting_overrides_the_stores_hint():
     assert [len(keys) for keys in _chunk_calls(counting)] == [2] * 32
 
 
+def test_the_batching_setting_turns_it_off():
+    counting = CountingStore(NetworkedKV({}))
+    data = _data()
+    with zarr_core.config.set({"batching.bytes": 0}):
+        _array(counting)[...] = data
+        assert [len(keys) for keys in _chunk_calls(counting, ("setitems",))] == [1] * 64
+        counting.reset()
+        np.testing.assert_array_equal(zarr_core.open_array(counting, mode="r")[...], data)
+    assert [len(keys) for keys in _chunk_calls(counting)] == [1] * 64
+
+
 def test_stores_without_the_hint_keep_one_call_per_large_chunk():
     counting = CountingStore(KVStore({}))
     assert counting.batch_bytes is None

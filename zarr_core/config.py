@@ -40,8 +40,10 @@ batching.bytes
     Bytes of large chunks per store call on stores that declare a ``batch_bytes`` hint
     (the networked ones: Redis, MongoDB, Azure Blob Storage, remote fsspec file
     systems), as a number or a string such as ``"32MiB"``; ``None`` (the default) takes
-    each store's own hint. Stores without the hint get one large chunk per call on the
-    codec pool, as always.
+    each store's own hint, ``0`` turns batching off. Without batching (and on stores
+    without the hint) each large chunk is fetched, decoded and placed on its own
+    codec-pool thread, one store call per chunk: on a server on the same machine that is
+    often as fast or faster, as a round trip there costs next to nothing.
 batching.in_flight
     Batched store calls a read or write of large chunks keeps in flight while it
     decodes or encodes another batch (2). With the batch size this bounds what such an

@@ -492,13 +492,15 @@ def _cut(value: bytes | None, byte_range: tuple[int, int] | None) -> Any:
 
 def _batch_budget(io: ChunkIO) -> int | None:
     """Bytes of large chunks per store call, or None for one chunk per call: the
-    ``batching.bytes`` setting, else the store's ``batch_bytes`` hint (stores without
-    the hint never batch large chunks)."""
+    ``batching.bytes`` setting (0 turns batching off), else the store's ``batch_bytes``
+    hint (stores without the hint never batch large chunks)."""
     hint = io.store.batch_bytes
     if hint is None:
         return None
     configured = parse_size(config.get("batching.bytes"), "batching.bytes")
-    return hint if configured is None else configured
+    if configured is None:
+        return hint
+    return configured or None
 
 
 def _in_flight() -> int:

@@ -101,7 +101,7 @@ class RedisStore(Store):
     supports_partial_reads = True
     is_persistent = True
     # Every call is a round trip: the engine sends large chunks in batches this big.
-    batch_bytes = 32 * 2**20
+    batch_bytes = 40 * 2**20
 
     def __init__(
         self,
