@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -126,16 +126,8 @@ class RedisStore(Store):
         self.redis_kwargs = dict(redis_kwargs)
         self._raw_prefix = f"{prefix}:".encode()
         self._client = redis.Redis(**redis_kwargs)
-        # With hiredis installed, redis-py packs every command with it, copying all the
-        # arguments into one new buffer: packing an MSET of eight 3.4 MB chunks took 50 ms
-        # here (page faults on fresh memory, mostly), its Python packer 6 ms, as it hands
-        # large values to the socket uncopied. Replies are still parsed by hiredis.
-        from redis.connection import PythonRespSerializer
-
         pool = self._client.connection_pool
-        pool.connection_kwargs["command_packer"] = PythonRespSerializer(
-            _BUFFER_CUTOFF, pool.get_encoder().encode
-        )
+        pool.connection_kwargs["command_packer"] = _Packer(pool.get_encoder().encode)
         socket = redis_kwargs.get("unix_socket_path")
         if socket:
             self.server = f"unix:{socket}"
@@ -358,6 +350,29 @@ class RedisStore(Store):
                 f"{clash} are given both in the URL {url!r} and in storage_options; give each once"
             )
         return cls(read_only=mode_is_read_only(mode), **kwargs, **storage_options)
+
+
+class _Packer:
+    """redis-py's command packer, except for commands carrying large values.
+
+    With hiredis installed redis-py packs every command with it, which copies all the
+    arguments into one new buffer: packing an MSET of eight 3.4 MB chunks took 50 ms here
+    (page faults on fresh memory, mostly). redis-py's Python packer hands arguments over
+    :data:`_BUFFER_CUTOFF` to the socket as they are (6 ms for the same MSET), but is the
+    slower of the two for commands of many small arguments (the MGETs and MSETs of small
+    chunks), which stay with hiredis. Replies are parsed by hiredis either way.
+    """
+
+    def __init__(self, encode: Callable[[Any], bytes]):
+        from redis.connection import HiredisRespSerializer, PythonRespSerializer
+        from redis.utils import HIREDIS_AVAILABLE
+
+        self._large = PythonRespSerializer(_BUFFER_CUTOFF, encode)
+        self._small = HiredisRespSerializer() if HIREDIS_AVAILABLE else self._large
+
+    def pack(self, *args: Any) -> list[bytes]:
+        large = any(type(arg) is bytes and len(arg) > _BUFFER_CUTOFF for arg in args)
+        return (self._large if large else self._small).pack(*args)
 
 
 def _getrange_bounds(byte_range: ByteRange) -> tuple[int, int] | None:
