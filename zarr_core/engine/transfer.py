@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from zarr_core import config
 from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.config import get as config_get
 from zarr_core.engine import chunk_cache
@@ -497,14 +496,14 @@ def _batch_budget(io: ChunkIO) -> int | None:
     hint = io.store.batch_bytes
     if hint is None:
         return None
-    configured = parse_size(config.get("batching.bytes"), "batching.bytes")
+    configured = parse_size(config_get("batching.bytes"), "batching.bytes")
     if configured is None:
         return hint
     return configured or None
 
 
 def _in_flight() -> int:
-    return max(1, int(config.get("batching.in_flight", 2)))
+    return max(1, int(config_get("batching.in_flight", 2)))
 
 
 def _finish(calls: Iterable[Future]) -> None:
