@@ -49,7 +49,7 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
     from pymongo import monitoring
 
     sys.path.insert(0, str(HERE))
-    from worker import WORKLOADS, data_for, numcodecs_compressor
+    from worker import WORKLOADS, data_for, numcodecs_compressor, tiny
 
     class Counter(monitoring.CommandListener):
         n = 0
@@ -74,10 +74,10 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
 
         import zarr_core
 
-        def store():
-            return MongoDBStore(database, COLLECTION, **client_kwargs, **listener)
+        def store(collection=COLLECTION):
+            return MongoDBStore(database, collection, **client_kwargs, **listener)
 
-        def create(s):
+        def create(s, **shape):
             return zarr_core.open_array(s, mode="w", zarr_format=2, compressor=compressor, **shape)
 
         def reopen(s):
@@ -87,19 +87,28 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
 
         pymongo.MongoClient(**client_kwargs)[database][COLLECTION].create_index("key", unique=True)
 
-        def store():
-            return zarr.MongoDBStore(database, COLLECTION, **client_kwargs, **listener)
+        def store(collection=COLLECTION):
+            return zarr.MongoDBStore(database, collection, **client_kwargs, **listener)
 
-        def create(s):
+        def create(s, **shape):
             return zarr.open_array(s, mode="w", compressor=compressor, **shape)
 
         def reopen(s):
             return zarr.open_array(s, mode="r")
 
+    # untimed: a tiny array of the same kind first, so that the phases measure the work
+    # and not what each library loads at its first use (see worker.warm_up)
+    small = tiny(spec)
+    s = store(f"{COLLECTION}-warm-up")
+    create(s, shape=small["shape"], chunks=small["chunks"], dtype=spec["dtype"])[...] = data_for(
+        small
+    )
+    reopen(s)[...]
+    s.close()
     out = {}
     s = store()
     start, t0 = Counter.n, time.perf_counter()
-    create(s)[...] = data
+    create(s, **shape)[...] = data
     out["write"], out["write_rt"] = time.perf_counter() - t0, Counter.n - start
     s.close()
     s = store()

@@ -6,7 +6,9 @@ site initialisation included). The first run of each case is discarded and may w
 bytecode caches: this machine sets PYTHONDONTWRITEBYTECODE, which would otherwise leave
 the editable zarr-core to be compiled from source on every run while the peers' wheels
 come compiled. Also prints the design target: zarr_core with every installed plugin
-discovered should cost at most 1.5x ``import numpy, numcodecs``.
+discovered should cost at most 1.5x ``import numpy, numcodecs``. Then the same for the
+import plus a first tiny array written and read back (``FIRST_ARRAY_CASES``): the start-up
+cost a script or worker process pays before its first real work.
 
     python bench/import_time.py
 """
@@ -35,6 +37,44 @@ CASES = [
     ("zarr-python 2.18", ZP2, "import zarr"),
 ]
 
+# Import, then create, write and read back a tiny array in a new directory: what a
+# library loads at its first use (zarr-core most of its machinery, lazily) counts here.
+_TMP = "import tempfile; p = tempfile.mkdtemp() + '/a'"
+_ZARR3 = "a = zarr.create_array(p, shape=(8,), chunks=(4,), dtype='i4'); a[...] = 1; a[...]"
+_TS_SPEC = (
+    "{'driver': 'zarr3', 'kvstore': {'driver': 'file', 'path': p}, 'metadata': {"
+    "'shape': [8], 'data_type': 'int32', 'chunk_grid': {'name': 'regular', "
+    "'configuration': {'chunk_shape': [4]}}}}"
+)
+FIRST_ARRAY_CASES = [
+    (
+        "zarr_core",
+        ZARR_CORE,
+        f"import zarr_core; {_TMP}; "
+        "a = zarr_core.open_array(p, mode='w', shape=(8,), chunks=(4,), dtype='i4'); "
+        "a[...] = 1; a[...]",
+    ),
+    ("zarr-python 3", ZP3, f"import zarr; {_TMP}; {_ZARR3}"),
+    (
+        "zarr-python 3 + zarrs",
+        ZARRS,
+        "import zarr, zarrs; zarr.config.set({'codec_pipeline.path': 'zarrs.ZarrsCodecPipeline'}); "
+        f"{_TMP}; {_ZARR3}",
+    ),
+    (
+        "tensorstore",
+        ZP3,
+        f"import tensorstore as ts; {_TMP}; arr = ts.open({_TS_SPEC}, create=True).result(); "
+        "arr.write([1] * 8).result(); arr.read().result()",
+    ),
+    (
+        "zarr-python 2.18",
+        ZP2,
+        f"import zarr; {_TMP}; "
+        "a = zarr.open_array(p, mode='w', shape=(8,), chunks=(4,), dtype='i4'); a[...] = 1; a[...]",
+    ),
+]
+
 
 def measure(python: Path, code: str, runs: int = RUNS) -> tuple[float, float]:
     """Median seconds of (the import inside the process, the whole process)."""
@@ -56,9 +96,9 @@ def measure(python: Path, code: str, runs: int = RUNS) -> tuple[float, float]:
     return statistics.median(inside), statistics.median(whole)
 
 
-def measure_all(runs: int = RUNS) -> dict[str, tuple[float, float]]:
+def measure_all(runs: int = RUNS, cases: list = CASES) -> dict[str, tuple[float, float]]:
     """Every installed case: label -> (import, whole process) median seconds."""
-    return {label: measure(py, code, runs) for label, py, code in CASES if py.exists()}
+    return {label: measure(py, code, runs) for label, py, code in cases if py.exists()}
 
 
 def main() -> None:
@@ -68,6 +108,10 @@ def main() -> None:
     base = results["numpy + numcodecs"][1]
     ours = results["zarr_core + plugin discovery"][1]
     print(f"zarr_core + plugin discovery / numpy + numcodecs (process): {ours / base:.2f}x")
+    for label, (inside, whole) in measure_all(cases=FIRST_ARRAY_CASES).items():
+        print(
+            f"{label + ' + first array':<30} {inside * 1000:7.1f} ms   process {whole * 1000:7.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -301,6 +302,35 @@ def remove(path: Path) -> None:
             os.remove(found)
 
 
+def tiny(spec: dict) -> dict:
+    """The workload's dtype, codec and chunk layout on an array of a few elements."""
+    ndim = len(spec["shape"])
+    small = dict(spec, shape=(8,) * ndim, chunks=(4,) * ndim)
+    if "shards" in spec:
+        small["shards"] = (8,) * ndim
+    return small
+
+
+def warm_up(impl: str, target, spec: dict, fmt: int, path: Path) -> None:
+    """Write and read back a tiny array of the workload's kind, untimed.
+
+    Implementations load different amounts at ``import``: zarr-python everything,
+    zarr-core most of its machinery at first use, tensorstore its drivers and thread
+    pools at the first open. So that every timed phase measures the same thing for all
+    -- the work of the phase, not start-up -- each worker runs this first; start-up has
+    its own table (import_time.py, which also times such a first round trip).
+    """
+    small = tiny(spec)
+    remove(path)
+    a = OPENERS[impl](target(path, "w"), small, fmt, True)
+    a[...] = data_for(small)
+    close(a)
+    a = OPENERS[impl](target(path, "r"), small, fmt, False)
+    np.asarray(a[...])
+    close(a)
+    remove(path)
+
+
 def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dict:
     suffix, targets = STORES[store]
     # zarrs is zarr-python 3 with another codec pipeline: the same stores
@@ -310,6 +340,10 @@ def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dic
     spec = WORKLOADS[workload]
     if fmt == 2 and "shards" in spec:
         return {"unsupported": "sharding needs Zarr format 3"}
+    try:
+        warm_up(impl, target, spec, fmt, root / f"{impl}-{workload}-v{fmt}-warm-up{suffix}")
+    except Unsupported as exc:
+        return {"unsupported": str(exc)}
     data = data_for(spec)
     path = root / f"{impl}-{workload}-v{fmt}{suffix}"
     remove(path)
@@ -379,6 +413,10 @@ def open_remote(impl: str, fmt: int, kind: str, endpoint: str, path: str):
 
 def run_remote(impl: str, fmt: int, kind: str, endpoint: str, path: str) -> dict:
     expected = data_for(WORKLOADS["remote"])
+    with tempfile.TemporaryDirectory() as tmp:
+        # the same warm-up as the local workloads; the remote client's own start-up
+        # (fsspec's http or s3 file system, tensorstore's kvstore) stays in the timing
+        warm_up(impl, as_path, WORKLOADS["remote"], fmt, Path(tmp) / "warm-up")
     t0 = time.perf_counter()
     got = open_remote(impl, fmt, kind, endpoint, path)[...]
     out = {"read": time.perf_counter() - t0}
