@@ -6,9 +6,11 @@ Zarr format 2 (zarr-python 2.18's only format), against a SecantusDB and an nx-2
 server started here (no real ``mongod`` can be installed on these machines). Every run is
 a fresh process in the implementation's own environment (zarr-python 2.18 in
 ``.peers/zp2``), the implementations alternate, and the table shows medians of the rounds,
-ratios to zarr-python 2.18 and round trips: the commands the process's pymongo client
-sent (a counting ``CommandListener``; every command, ``getMore`` included, is one round
-trip).
+ratios to zarr-python 2.18 and round trips: the replies the process's pymongo client
+waited for outside pymongo's monitor threads (``Connection.receive_message`` calls; every
+command, ``getMore`` and connection handshake included, is one round trip). Not a ``CommandListener``: with one registered, pymongo builds every
+command and reply document for the events, which for 256 MiB of values doubled the read
+time of both stores.
 
 zarr-python 2.18 creates no index, so each of its per-key lookups would scan the
 collection (about 0.36 s per key on SecantusDB with 10,000 documents: hours for one
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,27 +49,29 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
     """One write and one full read of ``workload``; timings and round trips."""
     import numpy as np
     import pymongo
-    from pymongo import monitoring
 
     sys.path.insert(0, str(HERE))
     from worker import WORKLOADS, data_for, numcodecs_compressor, tiny
 
-    class Counter(monitoring.CommandListener):
+    class Counter:
         n = 0
 
-        def started(self, event):
+    from pymongo.synchronous.pool import Connection
+
+    receive = Connection.receive_message
+
+    def counting(self, *args, **kwargs):
+        # pymongo's own monitor threads poll the server in the background: not the
+        # store's round trips (the handshakes of the store's connections count)
+        if not threading.current_thread().name.startswith("pymongo"):
             Counter.n += 1
+        return receive(self, *args, **kwargs)
 
-        def succeeded(self, event):
-            pass
-
-        def failed(self, event):
-            pass
+    Connection.receive_message = counting
 
     spec = WORKLOADS[workload]
     data = data_for(spec)
     client_kwargs = {"host": host, "port": port, "directConnection": True}
-    listener = {"event_listeners": [Counter()]}
     shape = dict(shape=spec["shape"], chunks=spec["chunks"], dtype=spec["dtype"])
     compressor = numcodecs_compressor(spec["codec"])
     if impl == "zarr_core":
@@ -75,7 +80,7 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
         import zarr_core
 
         def store(collection=COLLECTION):
-            return MongoDBStore(database, collection, **client_kwargs, **listener)
+            return MongoDBStore(database, collection, **client_kwargs)
 
         def create(s, **shape):
             return zarr_core.open_array(s, mode="w", zarr_format=2, compressor=compressor, **shape)
@@ -88,7 +93,7 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
         pymongo.MongoClient(**client_kwargs)[database][COLLECTION].create_index("key", unique=True)
 
         def store(collection=COLLECTION):
-            return zarr.MongoDBStore(database, collection, **client_kwargs, **listener)
+            return zarr.MongoDBStore(database, collection, **client_kwargs)
 
         def create(s, **shape):
             return zarr.open_array(s, mode="w", compressor=compressor, **shape)
@@ -99,7 +104,7 @@ def worker(impl: str, workload: str, host: str, port: int, database: str) -> dic
     # untimed: a tiny array of the same kind first, so that the phases measure the work
     # and not what each library loads at its first use (see worker.warm_up)
     small = tiny(spec)
-    s = store(f"{COLLECTION}-warm-up")
+    s = store(f"{COLLECTION}_warm_up")
     create(s, shape=small["shape"], chunks=small["chunks"], dtype=spec["dtype"])[...] = data_for(
         small
     )
