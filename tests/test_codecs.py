@@ -126,6 +126,10 @@ def test_v3_random_chains_round_trip(data):
     assert len(batch) == 3 and all(same_bits(np.asarray(b), chunk) for b in batch)
     assert pipe.encode_batch([chunk, chunk]) == [encoded, encoded]
     assert pipe.encode_batch(np.stack([chunk, chunk])) == [encoded, encoded]
+    # decoding into a reused buffer gives the same bits, whichever way the chain allows
+    out = np.empty(chunk.shape, dtype=chunk.dtype)
+    pipe.decode_into(encoded, out, "c/0")
+    assert same_bits(out, chunk)
     # to_json round-trips to an equivalent pipeline
     assert CodecPipeline.from_v3(pipe.to_json(), pipe.spec).to_json() == pipe.to_json()
 
@@ -999,3 +1003,66 @@ def test_thread_pool_survives_fork():
         os._exit(0 if all(np.array_equal(d, c) for d, c in zip(decoded, chunks)) else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# ------------------------------------------------------------------ decode_into
+
+
+BLOSC_LZ4 = {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle"}}
+
+
+@pytest.mark.parametrize(
+    ("codecs", "dtype", "direct"),
+    [
+        ([BYTES_LE, ZSTD1], "<u2", True),
+        ([BYTES_LE, BLOSC_LZ4], "<f4", True),
+        ([{"name": "bytes"}, ZSTD1], "|u1", True),
+        ([BYTES_BE, ZSTD1], "<f8", False),  # stored in another byte order: a conversion
+        ([BYTES_LE, {"name": "gzip", "configuration": {"level": 1}}], "<i4", False),
+        ([BYTES_LE, ZSTD1, {"name": "crc32c"}], "<i4", False),  # two compressors
+        (
+            [{"name": "transpose", "configuration": {"order": [1, 0]}}, BYTES_LE, ZSTD1],
+            "<i4",
+            False,
+        ),
+    ],
+)
+def test_decode_into_writes_the_chunk_directly_where_the_chain_allows(codecs, dtype, direct):
+    """``decodes_into`` says whether the compressor writes into the caller's buffer (no
+    intermediate array); either way the buffer ends up holding the chunk, and reusing it
+    for another chunk leaves nothing of the first."""
+    pipe = v3(codecs, (16, 16), dtype)
+    assert pipe.decodes_into is direct
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 200, (16, 16)).astype(dtype)
+    second = rng.integers(0, 200, (16, 16)).astype(dtype)
+    out = np.empty((16, 16), dtype=dtype)
+    for chunk in (first, second):
+        pipe.decode_into(pipe.encode(chunk), out, "c/0/0")
+        assert same_bits(out, chunk)
+
+
+@pytest.mark.parametrize("compressor", [ZSTD1, BLOSC_LZ4])
+def test_decode_into_reports_corrupt_and_wrongly_sized_chunks(compressor):
+    pipe = v3([BYTES_LE, compressor], (32,), "<i4")
+    good = pipe.encode(np.arange(32, dtype="<i4"))
+    other_size = v3([BYTES_LE, compressor], (33,), "<i4").encode(np.arange(33, dtype="<i4"))
+    out = np.full(32, -1, dtype="<i4")
+    for bad in (good[: len(good) // 2], b"\x00" * len(good), other_size):
+        with pytest.raises(CorruptChunkError, match="c/7"):
+            pipe.decode_into(bad, out, "c/7")
+
+
+def test_decode_into_a_zstd_frame_without_its_size():
+    """Frames written by a streaming encoder state no content size: decoded the usual
+    way (the size is checked after), not into the buffer blindly."""
+    chunk = np.arange(64, dtype="<u4")
+    streamed = zstandard.ZstdCompressor(write_content_size=False).compressobj()
+    frame = streamed.compress(chunk.tobytes()) + streamed.flush()
+    assert zstandard.frame_content_size(frame) == -1
+    pipe = v3([BYTES_LE, ZSTD1], (64,), "<u4")
+    out = np.zeros(64, dtype="<u4")
+    pipe.decode_into(frame, out, "c/0")
+    assert same_bits(out, chunk)
+    with pytest.raises(CorruptChunkError, match="c/1"):
+        v3([BYTES_LE, ZSTD1], (65,), "<u4").decode_into(frame, np.zeros(65, "<u4"), "c/1")

@@ -317,6 +317,14 @@ class BytesBytesCodec(Codec):
             lambda d: self.decode_bounded(d, max_size), datas, items_are_large(datas)
         )
 
+    def decode_into(self, data: BytesLike, out: np.ndarray) -> bool:
+        """Decode ``data`` straight into ``out`` (a writable 1-d uint8 array of the size
+        it must decode to) and return True, or return False -- writing nothing -- when
+        this codec has no such way or cannot tell that ``data`` decodes to exactly that
+        size (the caller then decodes as usual, which reports any error). Raise on data
+        this codec can tell is invalid. The default has no such way."""
+        return False
+
     def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray | None:
         """Decode chunks that must each decode to exactly ``size`` bytes into the rows of
         one writable ``(n, size)`` uint8 array, or return ``None`` when this codec has no

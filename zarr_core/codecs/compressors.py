@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import zstandard
 from numcodecs import blosc
+from numcodecs.zstd import decompress as zstd_into
 
 from zarr_core.codecs.base import (
     PARALLEL_MIN_BYTES,
@@ -183,6 +184,13 @@ class BloscCodec(BytesBytesCodec):
         blosc.decompress(view, out)
         return out
 
+    def decode_into(self, data: BytesLike, out: np.ndarray) -> bool:
+        view = byte_view(data)
+        if self._decoded_size(view) != len(out):
+            return False
+        blosc.decompress(view, out)
+        return True
+
     def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray:
         views = [byte_view(d) for d in datas]
         for i, view in enumerate(views):
@@ -337,6 +345,16 @@ class ZstdCodec(BytesBytesCodec):
 
     def decode_bounded(self, data: BytesLike, max_size: int) -> BytesLike:
         return zstd_decompress_bounded(data, max_size)
+
+    def decode_into(self, data: BytesLike, out: np.ndarray) -> bool:
+        view = byte_view(data)
+        # The header states the frame's size; without it (or for another size) the usual
+        # path decodes and reports. numcodecs' decompress fills a larger buffer only in
+        # part without saying so: the sizes must match before it runs.
+        if zstandard.frame_content_size(view) != len(out):
+            return False
+        zstd_into(view, out)
+        return True
 
     def encode_batch(self, datas: Sequence[BytesLike]) -> list[BytesLike]:
         if len(datas) < 2:

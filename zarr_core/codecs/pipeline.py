@@ -118,6 +118,18 @@ class CodecPipeline:
         self._unsafe = next(
             (i for c in self.codecs for i in _numcodecs_ids(c) if i in UNSAFE_IDS), None
         )
+        # The compressor that can decode straight into a chunk's memory, for chains whose
+        # stored bytes are the chunk's own memory (see decode_into); else None.
+        self._into: BytesBytesCodec | None = None
+        if (
+            not self._aa
+            and isinstance(array_bytes, BytesCodec)
+            and len(self._bb) == 1
+            and self._ab_size is not None
+            and array_bytes.stored_dtype(current.dtype) == current.dtype
+            and type(self._bb[0]).decode_into is not BytesBytesCodec.decode_into
+        ):
+            self._into = self._bb[0]
         #: Decodes runs of stored rows from parts of a blosc frame, for chains that lay
         #: rows out contiguously and compress them with blosc alone; else None.
         self.row_reader: RowReader | None = row_reader_for(
@@ -377,6 +389,34 @@ class CodecPipeline:
         except Exception as exc:
             raise CorruptChunkError(key, f"{stage.name}: {type(exc).__name__}: {exc}") from exc
         return arr if arr.flags.writeable else arr.copy(order="K")
+
+    @property
+    def decodes_into(self) -> bool:
+        """Whether :meth:`decode_into` decodes without an intermediate copy."""
+        return self._into is not None
+
+    def decode_into(self, data: BytesLike, out: np.ndarray, key: str = "") -> None:
+        """Decode one stored chunk into ``out``, a writable C-contiguous array of the
+        chunk's shape and dtype.
+
+        Where the chain allows (fixed-size elements stored in native byte order and C
+        layout, one compressor able to decode into a buffer: ``zstd``, ``blosc``) the
+        compressor writes into ``out`` itself; otherwise this decodes and copies. A
+        reader reusing one ``out`` for many chunks then touches no new memory per chunk.
+
+        Raises
+        ------
+        CorruptChunkError, UnsafeDecodeError
+            As :meth:`decode`.
+        """
+        into = self._into
+        if into is not None:
+            try:
+                if into.decode_into(data, out.reshape(-1).view(np.uint8)):
+                    return
+            except Exception as exc:
+                raise CorruptChunkError(key, f"{into.name}: {type(exc).__name__}: {exc}") from exc
+        out[...] = self.decode(data, key)
 
     def _prepare(self, chunk: Any) -> np.ndarray:
         arr = np.asarray(chunk)

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import zarr_core
+from zarr_core.codecs import CodecPipeline
 
 SETTINGS = settings(
     max_examples=80,
@@ -96,7 +97,10 @@ class Case:
             zarr_format=3,
             store=store,
         )
-        expected = np.full(self.shape, self.fill_value, dtype=self.dtype)
+        # Not np.full: it converts a string fill to a NumPy string first, which drops
+        # trailing NULs ("\x00" would become ""); assigning keeps the Python object.
+        expected = np.empty(self.shape, dtype=self.dtype)
+        expected[...] = self.fill_value
         if self.data is not None:
             z[...] = self.data
             expected[...] = self.data
@@ -330,3 +334,66 @@ def test_block(store, data):
     z.blocks[sel] = value
     expected[region] = value
     check_stored(z, expected)
+
+
+# Inner chunks of 64 x 64 float64 (32 KiB) are decoded one by one into a reused buffer
+# (ShardingCodec._place_each); the hypothesis cases above are too small for that path.
+BIG_INNER_SELECTIONS = [
+    (slice(None), slice(None)),
+    (slice(10, 200), slice(70, 130)),  # parts of inner chunks, across shards
+    (5, slice(None)),  # an integer index drops an axis
+    (slice(None), 129),
+    (np.array([3, 64, 200]), slice(0, 256, 7)),  # orthogonal: arrays, no view of out
+    (slice(0, 128), slice(0, 128)),  # one shard
+]
+
+
+@pytest.mark.parametrize("selection", BIG_INNER_SELECTIONS)
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("compressor", [{"name": "zstd"}, {"name": "blosc"}])
+def test_big_inner_chunks_decode_into_place(counting, monkeypatch, selection, threads, compressor):
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((256, 256))
+    data[128:, :64] = 0  # four inner chunks of fill: not stored, read as fill
+    inner = [{"name": "bytes", "configuration": {"endian": "little"}}, compressor]
+    codecs = [
+        {"name": "sharding_indexed", "configuration": {"chunk_shape": [64, 64], "codecs": inner}}
+    ]
+    z = zarr_core.create(
+        (256, 256), chunks=(128, 128), dtype="f8", codecs=codecs, zarr_format=3, store=counting()
+    )
+    z[...] = data
+    into = []
+    decode_into = CodecPipeline.decode_into
+    monkeypatch.setattr(
+        CodecPipeline, "decode_into", lambda *a, **k: into.append(1) or decode_into(*a, **k)
+    )
+    with zarr_core.config.set({"concurrency": threads}):
+        got = zarr_core.open_array(z.store, mode="r").oindex[selection]
+    np.testing.assert_array_equal(got, orthogonal(data, selection))
+    assert into  # the path under test ran
+
+
+def orthogonal(a: np.ndarray, selection: tuple) -> np.ndarray:
+    """NumPy's answer to ``oindex[selection]`` (one slice, integer or array per axis)."""
+    picked = [np.arange(n)[s] for s, n in zip(selection, a.shape)]
+    kept = [len(p) for p in picked if np.ndim(p)]
+    return a[np.ix_(*[np.atleast_1d(p) for p in picked])].reshape(kept)
+
+
+def test_big_inner_chunks_of_a_structured_field(counting):
+    dtype = np.dtype([("a", "<i4"), ("b", "<f8")])
+    data = np.zeros((128, 128), dtype=dtype)
+    data["a"] = np.arange(128 * 128).reshape(128, 128)
+    data["b"] = data["a"] / 3
+    inner = [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd"}]
+    codecs = [
+        {"name": "sharding_indexed", "configuration": {"chunk_shape": [64, 64], "codecs": inner}}
+    ]
+    z = zarr_core.create(
+        (128, 128), chunks=(128, 128), dtype=dtype, codecs=codecs, zarr_format=3, store=counting()
+    )
+    z[...] = data
+    got = z.get_basic_selection((slice(3, 100), 7), fields="b")
+    np.testing.assert_array_equal(got, data["b"][3:100, 7])
+    np.testing.assert_array_equal(z[...], data)
