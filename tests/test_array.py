@@ -937,3 +937,43 @@ def test_chunk_aligned_reads_copy_whole_chunks_at_once(zarr_format, order, shape
         tuple(slice(0, c) for c in chunks),
     ]:
         np.testing.assert_array_equal(z[sel], expected[sel])
+
+
+@pytest.mark.parametrize(
+    ("shape", "chunks", "order", "direct"),
+    [
+        ((10_000,), (100,), "C", True),
+        ((40, 6, 5), (4, 6, 5), "C", True),  # chunks span every axis but the first
+        ((40, 6), (4, 3), "C", False),  # two chunks across a row: scattered
+        ((40, 6), (4, 6), "F", False),
+    ],
+)
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_whole_reads_decode_into_the_output_when_it_is_the_chunks_end_to_end(
+    monkeypatch, shape, chunks, order, direct, zarr_format
+):
+    """Chunk-aligned reads of small chunks decode straight into the output where its
+    memory is the chunks laid end to end; the data is the same either way, missing
+    chunks included."""
+    from zarr_core.codecs import CodecPipeline
+
+    data = np.arange(np.prod(shape), dtype="i4").reshape(shape)
+    z = zarr_core.zeros(
+        shape,
+        chunks=chunks,
+        dtype="i4",
+        order=order,
+        zarr_format=zarr_format,
+        write_empty_chunks=False,
+    )
+    z[...] = data
+    calls = []
+    into = CodecPipeline.decode_batch_into
+    monkeypatch.setattr(
+        CodecPipeline, "decode_batch_into", lambda *a, **k: calls.append(1) or into(*a, **k)
+    )
+    np.testing.assert_array_equal(z[...], data)
+    assert bool(calls) is direct
+    z[: chunks[0]] = 0  # the first chunks now hold only the fill value: not stored
+    data[: chunks[0]] = 0
+    np.testing.assert_array_equal(z[...], data)

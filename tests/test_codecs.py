@@ -1066,3 +1066,29 @@ def test_decode_into_a_zstd_frame_without_its_size():
     assert same_bits(out, chunk)
     with pytest.raises(CorruptChunkError, match="c/1"):
         v3([BYTES_LE, ZSTD1], (65,), "<u4").decode_into(frame, np.zeros(65, "<u4"), "c/1")
+
+
+@pytest.mark.parametrize(
+    "codecs",
+    [
+        [BYTES_LE, ZSTD1],
+        [BYTES_LE, BLOSC_LZ4],
+        [BYTES_BE, ZSTD1],  # no direct way: decoded, then copied
+        [BYTES_LE, {"name": "gzip", "configuration": {"level": 1}}],
+    ],
+)
+def test_decode_batch_into_fills_each_row_with_its_chunk(codecs):
+    chunks = np.random.default_rng(5).integers(-500, 500, (6, 4, 5)).astype("<i4")
+    pipe = v3(codecs, (4, 5), "<i4")
+    out = np.full_like(chunks, 7)
+    pipe.decode_batch_into(pipe.encode_batch(chunks), out, [f"c/{i}" for i in range(6)])
+    assert same_bits(out, chunks)
+
+
+@pytest.mark.parametrize("compressor", [ZSTD1, BLOSC_LZ4])
+def test_decode_batch_into_names_the_corrupt_chunk(compressor):
+    pipe = v3([BYTES_LE, compressor], (50,), "<i4")
+    encoded = pipe.encode_batch(np.arange(150, dtype="<i4").reshape(3, 50))
+    encoded[1] = encoded[1][:-3]
+    with pytest.raises(CorruptChunkError, match="c/1"):
+        pipe.decode_batch_into(encoded, np.empty((3, 50), "<i4"), ["c/0", "c/1", "c/2"])

@@ -325,11 +325,14 @@ class BytesBytesCodec(Codec):
         this codec can tell is invalid. The default has no such way."""
         return False
 
-    def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray | None:
+    def decode_batch_fixed(
+        self, datas: Sequence[BytesLike], size: int, out: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Decode chunks that must each decode to exactly ``size`` bytes into the rows of
-        one writable ``(n, size)`` uint8 array, or return ``None`` when this codec has no
-        faster way than :meth:`decode_batch` (the default). Raise if an item does not
-        decode to ``size`` bytes."""
+        one writable ``(n, size)`` uint8 array -- ``out`` when given, else a new one --
+        and return it, or return ``None`` when this codec has no faster way than
+        :meth:`decode_batch` (the default). Raise if an item does not decode to ``size``
+        bytes."""
         return None
 
 

@@ -191,13 +191,15 @@ class BloscCodec(BytesBytesCodec):
         blosc.decompress(view, out)
         return True
 
-    def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray:
+    def decode_batch_fixed(
+        self, datas: Sequence[BytesLike], size: int, out: np.ndarray | None = None
+    ) -> np.ndarray:
         views = [byte_view(d) for d in datas]
         for i, view in enumerate(views):
             decoded = self._decoded_size(view)
             if decoded != size:
                 raise ValueError(f"blosc: item {i} decodes to {decoded} bytes, expected {size}")
-        rows = np.empty((len(views), size), dtype=np.uint8)
+        rows = np.empty((len(views), size), dtype=np.uint8) if out is None else out
 
         def work(i: int) -> None:
             blosc.decompress(views[i], rows[i])
@@ -366,7 +368,9 @@ class ZstdCodec(BytesBytesCodec):
         )
         return [frames[i].tobytes() for i in range(len(frames))]
 
-    def decode_batch_fixed(self, datas: Sequence[BytesLike], size: int) -> np.ndarray | None:
+    def decode_batch_fixed(
+        self, datas: Sequence[BytesLike], size: int, out: np.ndarray | None = None
+    ) -> np.ndarray | None:
         n = len(datas)
         if n < 2 or size == 0:
             return None
@@ -380,4 +384,10 @@ class ZstdCodec(BytesBytesCodec):
             decompressed_sizes=sizes,
             threads=threads,
         )
-        return np.frombuffer(bytearray().join(decoded), dtype=np.uint8).reshape(n, size)
+        if out is None:
+            return np.frombuffer(bytearray().join(decoded), dtype=np.uint8).reshape(n, size)
+        # Straight from zstd's buffer into the caller's: one copy, no block in between.
+        np.concatenate(
+            [np.frombuffer(part, dtype=np.uint8) for part in decoded], out=out.reshape(-1)
+        )
+        return out

@@ -418,6 +418,40 @@ class CodecPipeline:
                 raise CorruptChunkError(key, f"{into.name}: {type(exc).__name__}: {exc}") from exc
         out[...] = self.decode(data, key)
 
+    def decode_batch_into(
+        self, datas: Sequence[BytesLike], out: np.ndarray, keys: Sequence[str] | None = None
+    ) -> None:
+        """Decode many stored chunks into the rows of ``out``, a writable C-contiguous
+        ``(n, *chunk_shape)`` array of the chunk dtype (chunk ``i`` into ``out[i]``).
+
+        Where :meth:`decode_into` can write into the caller's memory, the compressor's
+        batch decoder writes every chunk into ``out`` at once; otherwise this decodes
+        the batch and copies. A reader whose output is the chunks laid end to end (a
+        whole 1-d array, or chunks spanning every axis but the first) passes its output
+        and saves a pass over the data.
+
+        Raises
+        ------
+        CorruptChunkError, UnsafeDecodeError
+            As :meth:`decode_batch` (``out`` may then hold part of the batch).
+        """
+        n = len(datas)
+        if self._into is not None and n > 1:
+            try:
+                rows = self._into.decode_batch_fixed(
+                    datas, self._ab_size, out.reshape(n, -1).view(np.uint8)
+                )
+            except Exception:
+                rows = None  # decode_batch below names the culprit
+            if rows is not None:
+                return
+        decoded = self.decode_batch(datas, keys)
+        if isinstance(decoded, np.ndarray):
+            out[...] = decoded
+        else:
+            for i, chunk in enumerate(decoded):
+                out[i] = chunk
+
     def _prepare(self, chunk: Any) -> np.ndarray:
         arr = np.asarray(chunk)
         if arr.shape != self.spec.shape:

@@ -275,6 +275,13 @@ def _read_chunks(
                 place(i, None)
         if present:
             check_chunk_fits(io)
+            rows = None if cached.caching or drop else _chunk_rows(buffer, io.chunks, grid)
+            if rows is not None and len(present) == len(rows) == len(projections):
+                # The output is the chunks end to end: decoded straight into it.
+                pipeline.decode_batch_into(
+                    [stored[keys[i]] for i in present], rows, [keys[i] for i in present]
+                )
+                return
             decoded = pipeline.decode_batch(
                 [stored[keys[i]] for i in present], [keys[i] for i in present]
             )
@@ -284,6 +291,26 @@ def _read_chunks(
                 rest = _scatter_whole_chunks(buffer, io.chunks, grid, present, decoded)
             for j in rest:
                 place(present[j], decoded[j])
+
+
+def _chunk_rows(
+    buffer: np.ndarray, chunk_shape: tuple[int, ...], grid: tuple[int, ...] | None
+) -> np.ndarray | None:
+    """``buffer`` as ``(n, *chunk_shape)``, chunk ``i`` of a chunk-aligned selection
+    (``grid``, the indexer's ``aligned_grid``) in row ``i``, when its memory is the
+    chunks laid end to end: C order, whole chunks, one chunk across every axis but the
+    first. Else None."""
+    if (
+        grid is None
+        or not buffer.ndim
+        or not buffer.flags.c_contiguous
+        or buffer.dtype.hasobject
+        or any(g != 1 for g in grid[1:])
+        or buffer.shape[1:] != tuple(chunk_shape[1:])
+        or buffer.shape[0] != grid[0] * chunk_shape[0]
+    ):
+        return None
+    return buffer.reshape(grid[0], *chunk_shape)
 
 
 def _scatter_whole_chunks(
