@@ -219,7 +219,14 @@ def remote_section(
     lines = []
     for fmt in formats:
         medians = samples[fmt].medians()
-        lines += [f"### {kind}, Zarr format {fmt}", "", f"{REMOTE[kind]}.", ""]
+        lines += [
+            f"### {kind}, Zarr format {fmt}",
+            "",
+            f"{REMOTE[kind]}. Each process first opens the array and reads its first "
+            "element, untimed (the client's start-up); the timed read opens it again. The "
+            "requests are the whole process's, that warm-up's included.",
+            "",
+        ]
         base = medians.get(impls[0][1], {})
         lines.append("| implementation | read (s) | requests | by method | most in flight |")
         lines.append("|---|---:|---:|---|---:|")

@@ -249,3 +249,21 @@ def test_batch_reads_from_s3_keep_the_requests_in_flight_bounded(s3_bucket, s3_s
     most[0] = 0
     assert len(store.getitems(keys)) == 40  # the default, 64: all 40 at once
     assert most[0] > 3
+
+
+def test_s3_connection_pool_is_as_big_as_the_requests_in_flight(s3_bucket, s3_storage_options):
+    """aiobotocore's default pool of 10 connections would cap every batch at 10 requests
+    at a time; the pool follows ``remote.requests_in_flight`` unless the caller sets it."""
+
+    def pool(store: FSStore) -> int:
+        fsspec.asyn.sync(store.fs.loop, store.fs.set_session)
+        return store.fs.s3.meta.config.max_pool_connections
+
+    url = f"s3://{s3_bucket}/data.zarr"
+    assert pool(FSStore(url, **s3_storage_options)) == 64
+    with zarr_core.config.set({"remote.requests_in_flight": 24}):
+        assert pool(FSStore(url, **s3_storage_options)) == 24
+    own = {**s3_storage_options, "config_kwargs": {"max_pool_connections": 5}}
+    store = FSStore(url, **own)
+    assert pool(store) == 5
+    assert store.storage_options == own  # what pickling carries: the caller's own options
