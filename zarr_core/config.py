@@ -22,6 +22,9 @@ remote.requests_in_flight
     at once in one batch call (64). Measured reading 1,000 chunks over HTTP with 5 ms
     per request: 16 in flight took 1.5x as long as 64, while 64 was as fast as fsspec's
     unbounded default (up to 128 here) -- so it bounds sockets and server load for free.
+    On S3 it also sizes s3fs's connection pool (``max_pool_connections``, 10 by default
+    in aiobotocore, which would otherwise cap the requests in flight at 10), unless
+    ``config_kwargs`` in the storage options set it.
 array.order
     Memory layout of new arrays (``"C"``).
 array.write_empty_chunks
