@@ -7,7 +7,10 @@
   and from S3 (a moto server), both on loopback (servers.py).
 * Peak memory of writing and reading the 256 MiB workload; import times (import_time.py).
 
-Every measurement is a fresh process in the implementation's own environment; in each
+Every measurement is a fresh process in the implementation's own environment, whose timed
+phases follow the same untimed warm-up in every implementation (worker.warm_up: a tiny
+array of the workload's kind written and read back), so that they measure the work and
+not start-up, which the import table reports (with a first tiny array); in each
 round every implementation runs once, in turn, so that machine noise spreads evenly; the
 tables show medians over the rounds. A run that fails is reported with its traceback and
 leaves the others standing. Never fails on time.
