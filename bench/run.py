@@ -310,7 +310,6 @@ def memory_section(
 def import_section(runs: int) -> list[str]:
     print("  import times", file=sys.stderr, flush=True)
     results = import_time.measure_all(runs)
-    base = results.get("zarr_core", (None, None))[0]
     lines = [
         f"Medians of {runs} fresh interpreters each (after one discarded run that may write "
         "bytecode caches): the import statement timed inside the process, and the whole "
@@ -319,9 +318,7 @@ def import_section(runs: int) -> list[str]:
         "| import | import (ms) | whole process (ms) | zarr_core / this |",
         "|---|---:|---:|---:|",
     ]
-    for label, (inside, whole) in results.items():
-        ratio = f"{base / inside:.2f}" if base else ""
-        lines.append(f"| `{label}` | {inside * 1000:.0f} | {whole * 1000:.0f} | {ratio} |")
+    lines += _start_up_rows(results, "`{}`")
     target = results.get("numpy + numcodecs"), results.get("zarr_core + plugin discovery")
     if all(target):
         lines += [
@@ -330,7 +327,6 @@ def import_section(runs: int) -> list[str]:
             f"(whole process): {target[1][1] / target[0][1]:.2f}x (target: at most 1.5x).",
         ]
     first = import_time.measure_all(runs, import_time.FIRST_ARRAY_CASES)
-    base = first.get("zarr_core", (None, None))[0]
     lines += [
         "",
         "The import and a first tiny array (8 int32 in 2 chunks, default codecs) created in "
@@ -341,10 +337,20 @@ def import_section(runs: int) -> list[str]:
         "| import + first array | time (ms) | whole process (ms) | zarr_core / this |",
         "|---|---:|---:|---:|",
     ]
-    for label, (inside, whole) in first.items():
-        ratio = f"{base / inside:.2f}" if base else ""
-        lines.append(f"| {label} | {inside * 1000:.0f} | {whole * 1000:.0f} | {ratio} |")
+    lines += _start_up_rows(first, "{}")
     return [*lines, ""]
+
+
+def _start_up_rows(results: dict[str, tuple[float, float]], name: str) -> list[str]:
+    """Table rows of (inside, whole process) medians, with zarr_core's time / each one's."""
+    base = results.get("zarr_core", (None, None))[0]
+    rows = []
+    for label, (inside, whole) in results.items():
+        ratio = f"{base / inside:.2f}" if base else ""
+        rows.append(
+            f"| {name.format(label)} | {inside * 1000:.0f} | {whole * 1000:.0f} | {ratio} |"
+        )
+    return rows
 
 
 # -- other backends ------------------------------------------------------------------------
