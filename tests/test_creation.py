@@ -700,3 +700,30 @@ def test_group_arrays_use_the_groups_chunk_store(zarr_format):
     g.zeros("a", shape=4, chunks=2)[:] = 1
     assert chunk_keys(meta) == [] and len(chunk_keys(chunks)) == 2
     assert g["a"][:].tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "opener, kind",
+    [
+        (lambda s: zarr_core.open_array(s, mode="r"), "array"),
+        (lambda s: zarr_core.open(s, mode="r"), "array"),
+        (lambda s: zarr_core.open(s, mode="r+"), "array"),
+        (lambda s: zarr_core.open_group(s, mode="r"), "group"),
+        (lambda s: zarr_core.open(s, mode="a"), "group"),
+    ],
+)
+def test_opening_a_node_is_one_store_read(zarr_format, opener, kind):
+    # On a remote store every read is a round trip: the documents fetched to find what
+    # the node is are the ones it is opened from.
+    from zarr_core.testing.counting import CountingStore
+
+    store = CountingStore()
+    if kind == "array":
+        zarr_core.create((4,), chunks=(2,), store=store, zarr_format=zarr_format)
+    else:
+        zarr_core.group(store, zarr_format=zarr_format)
+    store.reset()
+    node = opener(store)
+    assert isinstance(node, zarr_core.Array if kind == "array" else zarr_core.Group)
+    assert node.zarr_format == zarr_format
+    assert [op for op, _ in store.reads()] == ["getitems"]

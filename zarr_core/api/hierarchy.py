@@ -9,6 +9,7 @@ from zarr_core.node.creation import _prepare_target, open_array
 from zarr_core.node.documents import (
     clear_or_check,
     load_node,
+    node_documents,
     node_kind,
     not_found_error,
     require_parent_groups,
@@ -95,11 +96,14 @@ def open_group(
     zarr_version: int | None = None,
     attributes: dict | None = None,
     meta_array: Any = None,
+    *,
+    _documents: dict[str, bytes] | None = None,
 ) -> Group:
     """Open a group with a file-like mode (``r``, ``r+``, ``a``, ``w``, ``w-``).
 
     ``meta_array`` is accepted as in zarr-python 2 (NumPy only, see
-    :mod:`zarr_core.node.keywords`).
+    :mod:`zarr_core.node.keywords`). ``_documents`` is internal: the node's documents
+    when the caller has read them.
     """
     check_meta_array(meta_array)
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
@@ -110,7 +114,8 @@ def open_group(
     chunk_store_obj = resolve(chunk_store).store if chunk_store is not None else None
     explicit = zarr_format or zarr_version or pinned
     if mode in ("r", "r+", "a"):
-        kind, found = node_kind(target, full_path)
+        docs = node_documents(target, full_path) if _documents is None else _documents
+        kind, found = node_kind(target, full_path, docs)
         if kind == "array" and (explicit is None or found == explicit):
             raise wrong_kind_error("array", full_path, target)
         if kind == "group" and (explicit is None or found == explicit):
@@ -121,7 +126,7 @@ def open_group(
                 chunk_store=chunk_store_obj,
                 cache_attrs=cache_attrs,
                 synchronizer=synchronizer,
-                _node=load_node(target, full_path, found, expect="group"),
+                _node=load_node(target, full_path, found, expect="group", docs=docs),
             )
         if mode in ("r", "r+"):
             raise not_found_error("group", full_path, target, explicit)
@@ -161,11 +166,14 @@ def open(
     if resolved.zarr_format is not None:
         kwargs.setdefault("zarr_format", resolved.zarr_format)
     if mode in ("r", "r+", "a"):
-        kind, _ = node_kind(resolved.store, full_path)
+        docs = node_documents(resolved.store, full_path)
+        kind, _ = node_kind(resolved.store, full_path, docs)
         if kind == "array":
-            return open_array(resolved.store, mode=mode, path=full_path, **kwargs)
+            return open_array(resolved.store, mode=mode, path=full_path, _documents=docs, **kwargs)
         if kind == "group":
-            return open_group(resolved.store, mode=mode, path=full_path, **_group_kwargs(kwargs))
+            return open_group(
+                resolved.store, mode=mode, path=full_path, _documents=docs, **_group_kwargs(kwargs)
+            )
         if mode in ("r", "r+"):
             raise not_found_error(None, full_path, resolved.store)
     if "shape" in kwargs:

@@ -21,6 +21,7 @@ from zarr_core.node.documents import (
     NodeMetadata,
     clear_or_check,
     load_node,
+    node_documents,
     node_kind,
     not_found_error,
     require_parent_groups,
@@ -600,6 +601,8 @@ def open_array(
     allow_pickle: bool | None = None,
     partial_decompress: bool | str | None = None,
     meta_array: Any = None,
+    *,
+    _documents: dict[str, bytes] | None = None,
     **kwargs: Any,
 ) -> Array:
     """Open an array, creating it as the mode allows.
@@ -610,6 +613,7 @@ def open_array(
     ``dtype``, ...) are passed to :func:`create`. ``partial_decompress`` (``True``,
     ``False``, ``"auto"``; ``None`` follows the ``array.partial_decompress`` setting) and
     ``meta_array`` are the zarr-python 2 keywords (see :mod:`zarr_core.node.keywords`).
+    ``_documents`` is internal: the node's documents when the caller has read them.
     """
     check_meta_array(meta_array)
     target, full_path, fmt, pinned = _prepare_target(
@@ -627,11 +631,12 @@ def open_array(
         partial_decompress=partial_decompress,
     )
     if mode in ("r", "r+", "a"):
-        kind, found_format = node_kind(target, full_path)
+        docs = node_documents(target, full_path) if _documents is None else _documents
+        kind, found_format = node_kind(target, full_path, docs)
         if kind == "group" and (explicit is None or found_format == explicit):
             raise wrong_kind_error("group", full_path, target)
         if kind == "array" and (explicit is None or found_format == explicit):
-            node = load_node(target, full_path, found_format, expect="array")
+            node = load_node(target, full_path, found_format, expect="array", docs=docs)
             return Array(target, full_path, read_only=mode == "r", _node=node, **common)
         if mode in ("r", "r+") or (mode == "a" and shape is None):
             raise not_found_error("array", full_path, target, explicit)

@@ -33,6 +33,7 @@ from zarr_core.storage.keys import join_path
 
 __all__ = [
     "NodeMetadata",
+    "node_documents",
     "load_node",
     "node_kind",
     "write_array_metadata",
@@ -153,16 +154,21 @@ class NodeMetadata:
         return [join_path(path, n) for n in names]
 
 
-def _fetch(store: Store, path: str) -> dict[str, bytes]:
+def node_documents(store: Store, path: str) -> dict[str, bytes]:
+    """Every document of the node at ``path`` (by name: ``zarr.json``, ``.zarray``, ...),
+    from one batched read; pass it on to :func:`node_kind` and :func:`load_node` so that
+    opening a node costs that one round trip."""
     docs = store.getitems([join_path(path, n) for n in _ALL])
     prefix = len(path) + 1 if path else 0
     return {k[prefix:]: v for k, v in docs.items()}
 
 
-def node_kind(store: Store, path: str) -> tuple[str | None, int | None]:
-    """``("array"|"group"|None, format)`` of the node at ``path``, from one batched read."""
-    docs = _fetch(store, path)
-    return _kind(docs, path)
+def node_kind(
+    store: Store, path: str, docs: dict[str, bytes] | None = None
+) -> tuple[str | None, int | None]:
+    """``("array"|"group"|None, format)`` of the node at ``path``, from one batched read
+    (none with ``docs``, its :func:`node_documents`)."""
+    return _kind(node_documents(store, path) if docs is None else docs, path)
 
 
 def _kind(docs: dict[str, bytes], path: str) -> tuple[str | None, int | None]:
@@ -224,7 +230,9 @@ def not_found_error(
     a node of the other format if one is there (``docs``: what was already fetched)."""
     hint = None
     if zarr_format:
-        hint = _other_format_hint(_fetch(store, path) if docs is None else docs, path, zarr_format)
+        hint = _other_format_hint(
+            node_documents(store, path) if docs is None else docs, path, zarr_format
+        )
     error = {"array": ArrayNotFoundError, "group": GroupNotFoundError}.get(
         expect or "", PathNotFoundError
     )
@@ -236,9 +244,12 @@ def load_node(
     path: str,
     zarr_format: int | None = None,
     expect: Literal["array", "group"] | None = None,
+    docs: dict[str, bytes] | None = None,
 ) -> NodeMetadata:
-    """Read and parse the node at ``path`` (detecting its format unless given)."""
-    docs = _fetch(store, path)
+    """Read and parse the node at ``path`` (detecting its format unless given); ``docs``:
+    its :func:`node_documents`, when already read."""
+    if docs is None:
+        docs = node_documents(store, path)
     if zarr_format == 2:
         found = {k: v for k, v in docs.items() if k != ZARR_JSON}
     elif zarr_format == 3:
