@@ -13,7 +13,6 @@ the package itself, never imports a store module or its client library::
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
@@ -50,8 +49,13 @@ def lazy_exports(
     return __getattr__, __dir__
 
 
-class _ModuleAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves ``import old.name`` with the module now at ``new.name`` (the same object)."""
+class _ModuleAliases:
+    """Serves ``import old.name`` with the module now at ``new.name`` (the same object).
+
+    A meta path finder and loader by protocol, not by subclassing ``importlib.abc``,
+    whose import (it brings ``importlib.resources``, ``tempfile``, ``pathlib``...) would
+    cost every ``import zarr_core`` several milliseconds.
+    """
 
     def __init__(self, aliases: Mapping[str, str]):
         self.aliases = dict(aliases)

@@ -7,7 +7,6 @@ Metadata handling is delegated to :mod:`zarr_core.node.documents` (both formats)
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -482,6 +481,8 @@ class Array(Node):
         The value zarr-python 2 gives for the same stored array; equal arrays at
         different paths or in different stores have equal digests.
         """
+        import hashlib  # here: its import (OpenSSL) is 3 ms of every start-up
+
         h = hashlib.new(hashname)
         keys = self._io.keys(list(np.ndindex(*self.cdata_shape)))
         chunks = self._io.store.getitems(keys)
