@@ -1092,3 +1092,21 @@ def test_decode_batch_into_names_the_corrupt_chunk(compressor):
     encoded[1] = encoded[1][:-3]
     with pytest.raises(CorruptChunkError, match="c/1"):
         pipe.decode_batch_into(encoded, np.empty((3, 50), "<i4"), ["c/0", "c/1", "c/2"])
+
+
+@pytest.mark.parametrize("compressor", [ZSTD1, BLOSC_LZ4])
+@pytest.mark.parametrize("extra", [0, 1])
+def test_decode_batch_into_in_parts_on_the_pool(compressor, extra):
+    # 4,000-byte chunks: the batch is decoded in parts of about 512 KiB on the codec
+    # pool (131 chunks each), the last part of one chunk when extra == 1.
+    n = 131 * 7 + extra
+    chunks = np.random.default_rng(9).integers(-9, 9, (n, 1000)).astype("<i4")
+    pipe = v3([BYTES_LE, compressor], (1000,), "<i4")
+    encoded = pipe.encode_batch(chunks)
+    keys = [f"c/{i}" for i in range(n)]
+    out = np.full_like(chunks, 7)
+    pipe.decode_batch_into(encoded, out, keys)
+    assert same_bits(out, chunks)
+    encoded[n - 2] = encoded[n - 2][:-3]  # a corrupt chunk in a later part
+    with pytest.raises(CorruptChunkError, match=f"c/{n - 2}"):
+        pipe.decode_batch_into(encoded, np.empty_like(chunks), keys)

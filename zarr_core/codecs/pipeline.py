@@ -49,11 +49,17 @@ from zarr_core.errors import (
     MetadataError,
     UnsafeDecodeError,
 )
+from zarr_core.pools import parallel_map
 
 __all__ = ["CodecPipeline"]
 
 #: Codec ids whose decoding can run arbitrary code.
 UNSAFE_IDS = frozenset({"pickle"})
+
+# Decoded bytes per batch-decoder call of decode_batch_into: small enough for the
+# decoder's own output to be still in cache when it is copied out (10,000 chunks of
+# 4 KB read in 0.08 s in parts of 128 or 256 chunks, 0.09-0.16 s in one call).
+_INTO_PART_BYTES = 512 * 1024
 
 
 def _truthy(value: Any) -> bool:
@@ -437,13 +443,14 @@ class CodecPipeline:
         """
         n = len(datas)
         if self._into is not None and n > 1:
-            try:
-                rows = self._into.decode_batch_fixed(
-                    datas, self._ab_size, out.reshape(n, -1).view(np.uint8)
-                )
-            except Exception:
-                rows = None  # decode_batch below names the culprit
-            if rows is not None:
+            flat = out.reshape(n, -1).view(np.uint8)
+            step = max(2, _INTO_PART_BYTES // max(1, self._ab_size or 1))
+            parts = [(start, min(n, start + step)) for start in range(0, n, step)]
+            # Parts of about _INTO_PART_BYTES, on the codec pool: each decoder's own buffer
+            # stays in cache on its way into ``out``, and the first touches of a fresh
+            # output's pages (costly page faults) are spread over the pool's threads.
+            done = parallel_map(lambda part: self._part_into(datas, flat, *part), parts, True)
+            if all(done):
                 return
         decoded = self.decode_batch(datas, keys)
         if isinstance(decoded, np.ndarray):
@@ -451,6 +458,20 @@ class CodecPipeline:
         else:
             for i, chunk in enumerate(decoded):
                 out[i] = chunk
+
+    def _part_into(
+        self, datas: Sequence[BytesLike], flat: np.ndarray, start: int, stop: int
+    ) -> bool:
+        """Decode ``datas[start:stop]`` into those rows of ``flat`` with the compressor's
+        batch decoder; False where it cannot (or any of them is corrupt: the caller's
+        slower path then names the culprit)."""
+        try:
+            if stop - start < 2:
+                return self._into.decode_into(datas[start], flat[start])
+            rows = self._into.decode_batch_fixed(datas[start:stop], self._ab_size, flat[start:stop])
+        except Exception:
+            return False
+        return rows is not None
 
     def _prepare(self, chunk: Any) -> np.ndarray:
         arr = np.asarray(chunk)
