@@ -185,9 +185,9 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     parts = -(-1100 // per_query)
     counter.commands.clear()
     store.setitems(values)
-    # Per part of the keys: one query for GridFS files being replaced (in their small
-    # collection) and one bulk write of upserts.
-    assert counter.commands == ["find", "update"] * parts
+    # One bulk write of upserts per part of the keys, after one query (the first in
+    # _FILES_KNOWN_SECONDS) finding the GridFS bucket empty: no file can be replaced.
+    assert counter.commands == ["find"] + ["update"] * parts
 
     counter.commands.clear()
     got = store.getitems([*values, "missing"])
@@ -201,8 +201,43 @@ def test_batches_are_few_round_trips(mongodb_server, database):
 
     counter.commands.clear()
     store.delitems(list(values))
-    assert counter.commands == ["find"] * parts + ["delete"] * parts
+    assert counter.commands == ["delete"] * parts  # the bucket is still known empty
     assert list(store) == ["warm"]
+
+
+def test_gridfs_files_are_looked_up_while_the_bucket_holds_any(
+    mongodb_server, client, database, monkeypatch
+):
+    from zarr_core_mongodb import store as store_module
+
+    counter = CommandCounter()
+    store = mongodb_store(mongodb_server, database, event_listeners=[counter])
+    other = mongodb_store(mongodb_server, database)
+    store.setitems({"a": b"1", "b": b"2"})  # the bucket is now known empty
+    files = client[database]["zarr_gridfs.files"]
+    big = bytes(17 * MiB)
+    other["a"] = big  # unseen by ``store`` for _FILES_KNOWN_SECONDS
+    counter.commands.clear()
+    store.setitems({"a": b"small", "b": b"3"})
+    assert counter.commands == ["update"]
+    assert store["a"] == b"small" and count(files) == 1  # left unreferenced, no loss
+
+    # Past the interval the bucket is asked again, and replaced files are found.
+    other["b"] = big
+    monkeypatch.setattr(store_module, "_FILES_KNOWN_SECONDS", 0.0)
+    store._files_known = (False, 0.0)
+    counter.commands.clear()
+    store.setitems({"b": b"small again", "c": b"4"})
+    assert store["b"] == b"small again"
+    assert count(files) == 1  # b's file deleted; a's, unreferenced, stays
+    assert counter.commands[:3] == ["find", "find", "find"]  # bucket, files, markers
+
+    # A store that uploads a file itself knows the bucket holds one.
+    mine = mongodb_store(mongodb_server, database)
+    mine["d"] = big
+    assert mine._files_known[0] is True
+    mine.setitems({"d": b"small", "e": b"5"})
+    assert count(files) == 1
 
 
 def test_large_chunks_travel_in_batches(mongodb_server, database):
@@ -224,8 +259,9 @@ def test_large_chunks_travel_in_batches(mongodb_server, database):
             f"{i}.{j}" for i in range(4) for j in range(4)
         )
         assert len(batches) <= 5
-        # Per batch: the query for replaced GridFS files, and one bulk write.
-        assert Counter(counter.commands) == {"find": len(batches), "update": len(batches)}
+        # One bulk write per batch: creating the array found the GridFS bucket empty,
+        # so no replaced file is looked for.
+        assert Counter(counter.commands) == {"update": len(batches)}
         counter.commands.clear()
         got = z[...]
     np.testing.assert_array_equal(got, data)

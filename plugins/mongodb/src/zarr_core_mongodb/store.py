@@ -23,6 +23,7 @@ pymongo is imported here only, never by plugin discovery.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,9 @@ _KEYS_PER_QUERY = 250
 # Documents per reply of a listing or batch read: the server then fills each reply up to
 # its 16 MiB limit instead of stopping at the default of 101 documents.
 _BATCH_SIZE = 1_000_000
+# Seconds for which a store trusts its last answer to "may the GridFS bucket hold
+# files?" (see MongoDBStore._may_hold_files).
+_FILES_KNOWN_SECONDS = 5.0
 # A marker may be replaced (and its file deleted) between reading the marker and reading
 # the file; reading again then finds the new value.
 _GRIDFS_READ_ATTEMPTS = 3
@@ -93,8 +97,9 @@ class MongoDBStore(Store):
     is_persistent = True
     supports_multiprocess_writes = True  # the server serialises each document's writes
     # Large chunks travel in batches this big (see Store.batch_bytes): under pymongo's
-    # 48 MB message, a batch of writes is one bulk write (plus the query for replaced
-    # GridFS files); a batch read comes back in two or three 16 MiB replies.
+    # 48 MB message, a batch of writes is one bulk write (plus, while the bucket holds
+    # GridFS files, the query for replaced ones); a batch read comes back in two or
+    # three 16 MiB replies.
     batch_bytes = 40 * 2**20
 
     def __init__(
@@ -130,6 +135,9 @@ class MongoDBStore(Store):
         self._bucket_name = f"{collection}_gridfs"
         self._bucket = None
         self._indexed = False
+        # Whether the GridFS bucket may hold files, and until when that answer is used
+        # (see _may_hold_files).
+        self._files_known: tuple[bool, float] = (True, 0.0)
         self._server = f"MongoDB {_seeds(self.client)} ({database}.{collection})"
 
     # -- errors ---------------------------------------------------------------------------
@@ -215,6 +223,7 @@ class MongoDBStore(Store):
         # A string id, not an ObjectId: nx-27017 fails updates that set an ObjectId and
         # bytes together.
         file_id = uuid.uuid4().hex
+        self._files_known = (True, time.monotonic() + _FILES_KNOWN_SECONDS)
         self.bucket.upload_from_stream_with_id(file_id, key, value, metadata={_KEY: key})
         return {_VALUE: _marker_text(file_id), _GRIDFS: file_id, _SIZE: len(value)}
 
@@ -229,8 +238,29 @@ class MongoDBStore(Store):
             return {"$set": fields}
         return {"$set": fields, "$unset": _MARKER_FIELDS}
 
+    def _may_hold_files(self) -> bool:
+        """Whether the GridFS bucket may hold files: asked once per
+        ``_FILES_KNOWN_SECONDS`` (a one-document query), not before every batch.
+
+        Most stores never hold a value over 16 MiB, and then the writes and deletes of a
+        whole array look up no replaced files: one round trip per batch fewer. The cost
+        is bounded: a file another process uploads while this store still believes the
+        bucket empty, for a key this store then overwrites or deletes, stays behind
+        unreferenced (storage, never a value: the same as a writer racing on one key).
+        """
+        known, until = self._files_known
+        now = time.monotonic()
+        if now < until:
+            return known
+        files = self.db[f"{self._bucket_name}.files"]
+        known = files.find_one({}, {"_id": 1}) is not None
+        self._files_known = (known, now + _FILES_KNOWN_SECONDS)
+        return known
+
     def _files_of(self, query: dict[str, Any]) -> list[Any]:
         """GridFS file ids referenced by the documents ``query`` matches."""
+        if not self._may_hold_files():
+            return []
         found = self.collection.find({**query, _GRIDFS: {"$exists": True}}, {_GRIDFS: 1})
         return [doc[_GRIDFS] for doc in found]
 
@@ -244,6 +274,8 @@ class MongoDBStore(Store):
         query here. A writer racing on the same key can at worst leave its file
         unreferenced, never a marker without its file.
         """
+        if not self._may_hold_files():
+            return []
         files = self.db[f"{self._bucket_name}.files"]
         candidates: set[str] = set()
         for part in _parts(keys):
