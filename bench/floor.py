@@ -29,6 +29,11 @@ CASES = {
     "zstd-decode": ("small", "read", "zstd decode of the 10,000 chunks (numcodecs)"),
     "zstd-encode": ("small", "write", "zstd-1 encode of the 10,000 chunks (numcodecs)"),
     "files": ("small", "write", "creating 10,000 files of 4 KB (os.open/write/close)"),
+    "files-atomic": (
+        "small",
+        "write",
+        "the same, each written to a temporary name and renamed into place (atomic)",
+    ),
 }
 
 
@@ -64,7 +69,10 @@ def run(case: str, root: Path) -> float:
         target = np.zeros_like(source)
         target[...] = 1  # zeros_like may map untouched zero pages
         return timed(lambda: np.copyto(target, source))
-    if case == "files":
+    if case.startswith("files"):
+        # zarr-core, zarr-python 2 and tensorstore write a temporary file and rename it
+        # (a reader or a crash never sees half a chunk); zarrs writes the file in place.
+        atomic = case == "files-atomic"
         directory = root / "floor-files"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir()
@@ -74,9 +82,12 @@ def run(case: str, root: Path) -> float:
 
         def create() -> None:
             for name in names:
-                fd = os.open(name, flags, 0o644)
+                temp = f"{name}.partial" if atomic else name
+                fd = os.open(temp, flags, 0o644)
                 os.write(fd, payload)
                 os.close(fd)
+                if atomic:
+                    os.replace(temp, name)
 
         seconds = timed(create)
         shutil.rmtree(directory)
