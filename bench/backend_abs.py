@@ -105,12 +105,14 @@ def run_worker(impl: str, workload: str, fmt: int, url: str, conn: str) -> None:
     np.asarray(open_array(impl, f"{url}-warm-up", small, fmt, False, conn)[...])
     counter = count_requests()
     out = {}
+    worker.settle_memory(2 * data.nbytes)  # the same memory state for every process
     t0 = time.perf_counter()
     a = open_array(impl, url, spec, fmt, True, conn)
     a[...] = data
     out["write"] = time.perf_counter() - t0
     out["write requests"] = counter[0]
     counter[0] = 0
+    worker.settle_memory(2 * data.nbytes)
     t0 = time.perf_counter()
     got = open_array(impl, url, spec, fmt, False, conn)[...]
     out["read"] = time.perf_counter() - t0

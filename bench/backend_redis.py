@@ -56,7 +56,7 @@ def count_round_trips() -> list[int]:
 def child(label: str, workload: str, port: int) -> None:
     import numpy as np
     import redis
-    from worker import WORKLOADS, data_for, numcodecs_compressor, tiny
+    from worker import WORKLOADS, data_for, numcodecs_compressor, settle_memory, tiny
 
     spec = WORKLOADS[workload]
     data = data_for(spec)
@@ -95,6 +95,7 @@ def child(label: str, workload: str, port: int) -> None:
     for phase in ("write", "read"):
         before = commands(client)
         round_trips[0] = 0
+        settle_memory(2 * data.nbytes)  # the same memory state for every process (see worker)
         t0 = time.perf_counter()
         a = open_for("w" if phase == "write" else "r")
         if phase == "write":
@@ -106,9 +107,33 @@ def child(label: str, workload: str, port: int) -> None:
         out[f"{phase} commands"] = commands(client) - before - 1  # less the first INFO
     if not np.array_equal(got, data):
         raise SystemExit(f"{label} read back different data")
+    names = [k for k in client.scan_iter(match=f"{prefix}:*", count=1000) if b"/." not in k]
+    names = [k for k in names if not k.endswith((b".zarray", b".zattrs"))]
+    if label == "zarr-core":  # the floor, measured in the same process and memory state
+        out.update(floor(client, names, numcodecs_compressor(spec["codec"]), data.nbytes))
     for key in list(client.scan_iter(match=f"{prefix}*", count=1000)):
         client.delete(key)
     print(json.dumps(out))
+
+
+def floor(client, names: list[bytes], codec, nbytes: int) -> dict[str, float]:
+    """What a full read cannot go below: fetching every stored chunk in one pipeline
+    (redis-py and hiredis, nothing decoded) and decoding them (numcodecs, one call per
+    chunk, blosc with its own threads), each timed on its own."""
+    from worker import settle_memory
+
+    settle_memory(2 * nbytes)
+    t0 = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.get(name)
+    values = pipe.execute()
+    fetch = time.perf_counter() - t0
+    settle_memory(2 * nbytes)
+    t0 = time.perf_counter()
+    for value in values:
+        codec.decode(value)
+    return {"floor: fetch": fetch, "floor: decode": time.perf_counter() - t0}
 
 
 # -- the driver ------------------------------------------------------------------------------
@@ -141,6 +166,13 @@ def report(workload: str, results: dict[str, dict[str, list[float]]], version: s
         cells = [f"{values[op]:.3f} s ({values[op] / base[op]:.2f}x)" for op in ("write", "read")]
         cells += [f"{values[op]:.0f} ({values[op] / max(base[op], 1):.1f}x)" for op in counts]
         print(f"| {label} | " + " | ".join(cells) + " |")
+    empty = " | " * len(counts)
+    for what, description in (
+        ("fetch", "every stored chunk in one pipeline of GETs, nothing decoded"),
+        ("decode", "decoding those chunks (numcodecs, one call each)"),
+    ):
+        seconds = base[f"floor: {what}"]
+        print(f"| floor: {description} | | {seconds:.3f} s (x{base['read'] / seconds:.1f}){empty}|")
 
 
 def main() -> None:

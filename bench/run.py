@@ -434,7 +434,12 @@ def document(args: argparse.Namespace, rounds: int) -> str:
         "zarr-core's time divided by the floor; floors are one call per chunk or file, one "
         "after another, so batching or overlapping can go below them. The machine is shared "
         "with other work: expect noise of tens of percent between runs, and compare within "
-        "one table.",
+        "one table. It is a virtual machine that returns pages left free for about 2 s to "
+        "its host, and touching such a page again costs a host fault (a new 256 MiB array "
+        "filled in 0.3-0.5 s instead of 0.05 s): so every process touches and frees twice "
+        "the workload's size right before each timed phase and floor (`settle_memory` in "
+        "bench/worker.py), and no implementation is timed on pages its previous phase "
+        "happened to free or not.",
         "",
     ]
     if missing:

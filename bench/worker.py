@@ -53,6 +53,26 @@ WORKLOADS = {
 }
 
 
+# The least settle_memory touches: more than any phase without a big output allocates.
+_SETTLE_MIN = 64 << 20
+
+
+def settle_memory(nbytes: int = 0) -> None:
+    """Touch and free ``nbytes`` (at least 64 MiB) of memory, just before a timed phase.
+
+    The benchmark machine is a virtual machine whose kernel hands pages that stayed free
+    for about 2 s back to the host (free page reporting); touching such a page again
+    costs a host fault, about 10 us per 4 KiB here: a new 256 MiB array filled in
+    0.3-0.5 s instead of 0.05 s. Which implementation pays for that depended on how much
+    memory its previous phase happened to free just before (zarrs' write frees much and
+    its read ran in 0.09 s; zarr-core's lean write frees little and its read took
+    0.15-0.25 s; the same zarr-core read after this step: 0.09-0.13 s). So every
+    implementation and every floor starts each timed phase right after this step, with
+    recently freed pages at hand, as on a machine without the effect.
+    """
+    np.ones(max(nbytes, _SETTLE_MIN), dtype=np.uint8)
+
+
 def data_for(spec: dict) -> np.ndarray:
     rng = np.random.default_rng(42)
     n = int(np.prod(spec["shape"]))
@@ -349,6 +369,9 @@ def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dic
     remove(path)
     opener = OPENERS[impl]
     out = {}
+    # the data, its encoded copy and a read's output and buffers fit in twice its size
+    settle = 2 * data.nbytes
+    settle_memory(settle)
     t0 = time.perf_counter()
     try:
         a = opener(target(path, "w"), spec, fmt, True)
@@ -357,6 +380,7 @@ def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dic
     a[...] = data
     close(a)
     out["write"] = time.perf_counter() - t0
+    settle_memory(settle)
     t0 = time.perf_counter()
     a = opener(target(path, "r"), spec, fmt, False)
     got = a[...]
@@ -366,6 +390,7 @@ def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dic
         raise SystemExit(f"{impl} read back different data")
     if spec["windows"]:
         a = opener(target(path, "r"), spec, fmt, False)
+        settle_memory()
         t0 = time.perf_counter()
         for y, x in windows(spec):
             a[y : y + 64, x : x + 64]
@@ -373,6 +398,7 @@ def run_local(impl: str, workload: str, fmt: int, root: Path, store: str) -> dic
         close(a)
     if spec.get("points"):
         a = opener(target(path, "r"), spec, fmt, False)
+        settle_memory()
         t0 = time.perf_counter()
         for point in points(spec):
             a[point]
@@ -419,6 +445,7 @@ def run_remote(impl: str, fmt: int, kind: str, endpoint: str, path: str) -> dict
     # libraries, tensorstore's kvstore and connection pool): the array opened and its
     # first element read, untimed; the timed read opens the array afresh
     open_remote(impl, fmt, kind, endpoint, path)[0:1]
+    settle_memory(2 * expected.nbytes)
     t0 = time.perf_counter()
     got = open_remote(impl, fmt, kind, endpoint, path)[...]
     out = {"read": time.perf_counter() - t0}
