@@ -16,7 +16,8 @@ default_zarr_format
 concurrency
     Worker threads for decoding/encoding large chunks (``None`` = number of CPUs).
 io_concurrency
-    Threads stores use to overlap blocking I/O such as creating many files (8).
+    Threads stores use to overlap blocking I/O such as creating many files on a file
+    system where each creation waits (8; quick creations run on the calling thread).
 remote.requests_in_flight
     Requests an fsspec file system over the network (HTTP, S3, GCS ...) has in flight
     at once in one batch call (64). Measured reading 1,000 chunks over HTTP with 5 ms
