@@ -55,6 +55,8 @@ LOCAL = {
 }
 REMOTE = {
     "http": "1 million int32 in 1,000 chunks (zstd-1), read in full over HTTP, 5 ms per request",
+    "http-50ms": "the same 1,000 chunks read in full over HTTP, 50 ms per request: a distant "
+    "server, where the requests a client keeps in flight bound the read, not the server's CPU",
     "s3": "the same 1,000 chunks read in full from S3 (a moto server; no added latency)",
 }
 SECTIONS = [*LOCAL, *REMOTE, "memory", "import"]
@@ -65,7 +67,8 @@ OPS = {
     "points": "500 point reads",
 }
 BACKEND_SCRIPTS = ["backend_abs", "backend_cache", "backend_mongodb", "backend_n5", "backend_redis"]
-HTTP_LATENCY = 0.005
+# Seconds the HTTP server sleeps in every request, by workload.
+HTTP_LATENCY = {"http": 0.005, "http-50ms": 0.05}
 BUCKET = "zarr-bench"
 
 
@@ -196,8 +199,8 @@ def remote_section(
     root = Path(tmp) / "remote"
     if not root.exists():
         write_remote(root, formats)
-    if kind == "http":
-        server = servers.LatencyHTTPServer(root, HTTP_LATENCY)
+    if kind in HTTP_LATENCY:
+        server = servers.LatencyHTTPServer(root, HTTP_LATENCY[kind])
         endpoint, env, prefix = server.url, None, ""
     else:
         server = servers.MotoS3Server()
@@ -211,7 +214,8 @@ def remote_section(
                 for impl, label in impls:
                     server.counter.reset()
                     what = f"{kind} v{fmt} round {r + 1}: {label}"
-                    args = ("remote", impl.worker, fmt, kind, endpoint, f"{prefix}v{fmt}")
+                    protocol = "http" if kind in HTTP_LATENCY else kind
+                    args = ("remote", impl.worker, fmt, protocol, endpoint, f"{prefix}v{fmt}")
                     out = runner.run(what, impl.python, "worker.py", *args, env=env)
                     if out is not None:
                         out["requests"] = sum(server.counter.methods.values())
