@@ -6,12 +6,15 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from zarr_core.config import get as config_get
 from zarr_core.errors import (
     FilesystemUnavailableError,
     StorageOptionsError,
     StoreAuthenticationError,
+    StoreConnectionError,
+    StoreTimeoutError,
     ZarrCoreError,
 )
 from zarr_core.storage.base import Store, mode_is_read_only
@@ -25,6 +28,22 @@ _LOCAL = frozenset({"file", "local", "memory"})
 # Bytes of large chunks per call on a remote file system (see Store.batch_bytes); its
 # batch calls (cat, pipe) send their requests concurrently.
 _REMOTE_BATCH_BYTES = 32 * 2**20
+# Client failures that mean the server was not reached, did not answer in time or dropped
+# the connection (a truncated body included), by class name: aiohttp's and botocore's do
+# not all derive from ConnectionError or TimeoutError, and most derive from OSError, which
+# the default ``exceptions`` (zarr-python 2's) count as "the key is missing". A dead server
+# must not read as fill values.
+_UNREACHABLE = frozenset(
+    {
+        "ClientConnectionError",
+        "ClientPayloadError",
+        "EndpointConnectionError",
+        "ConnectionClosedError",
+        "ConnectTimeoutError",
+        "ReadTimeoutError",
+        "ProxyConnectionError",
+    }
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -39,10 +58,7 @@ def _translated(op: str) -> Callable[[F], F]:
             except (KeyError, ZarrCoreError):
                 raise
             except Exception as exc:
-                error = self._typed_error(exc, op, _first_key(args[0] if args else None))
-                if error is None:
-                    raise
-                raise error from exc
+                self._raise_typed(exc, op, _first_key(args[0] if args else None))
 
         return wrapper  # type: ignore[return-value]
 
@@ -59,6 +75,13 @@ def _first_key(what: Any) -> str | None:
         first = what[0]
         return first[0] if isinstance(first, tuple) else first
     return None
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether a client failure means the server could not be reached or did not answer."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    return any(cls.__name__ in _UNREACHABLE for cls in type(exc).__mro__)
 
 
 def requests_in_flight() -> int:
@@ -198,11 +221,44 @@ class FSStore(Store):
         return path[len(root) :] if path.startswith(root) else path
 
     def _missing(self, exc: BaseException) -> bool:
+        if _unreachable(exc):
+            return False
         return isinstance(exc, self.missing_exceptions + self.exceptions)
+
+    def _server(self) -> str:
+        """Where the file system's requests go (an endpoint, a host), for error messages."""
+        endpoint = (getattr(self.fs, "client_kwargs", None) or {}).get("endpoint_url")
+        if endpoint:
+            return str(endpoint)
+        split = urlsplit(self.url.rpartition("::")[2])
+        return f"{split.scheme}://{split.netloc}" if split.netloc else self.url
+
+    def _raise_typed(self, exc: BaseException, op: str, key: str | None) -> None:
+        """Raise the zarr-core error for ``exc`` (chained), or ``exc`` itself."""
+        error = self._typed_error(exc, op, key) if isinstance(exc, Exception) else None
+        if error is None:
+            raise exc
+        raise error from exc
 
     def _typed_error(self, exc: Exception, op: str, key: str | None) -> ZarrCoreError | None:
         """The zarr-core error for a failure of the file system, if it is one we know."""
         name = type(exc).__name__
+        if _unreachable(exc):
+            timed_out = isinstance(exc, TimeoutError) or "Timeout" in name
+            kind = StoreTimeoutError if timed_out else StoreConnectionError
+            return kind(
+                self._server(),
+                op,
+                key,
+                exc,
+                hint=f"is the server running and reachable? (store {self.url!r})",
+            )
+        if isinstance(exc, ValueError) and str(exc).startswith("Invalid endpoint"):
+            return StorageOptionsError(
+                f"{self.url!r}: the file system refuses its endpoint ({exc}); give a URL "
+                "such as storage_options={'client_kwargs': {'endpoint_url': "
+                "'http://host:port'}}"
+            )
         if name in ("NoCredentialsError", "PartialCredentialsError"):
             return StoreAuthenticationError(
                 self.url,
@@ -362,7 +418,7 @@ class FSStore(Store):
             if isinstance(value, BaseException):
                 if self._missing(value):
                     continue
-                raise value
+                self._raise_typed(value, "get", names[0] if names else None)
             for key in names:
                 out[key] = value
         return out
