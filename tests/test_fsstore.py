@@ -224,6 +224,9 @@ def test_whole_reads_from_s3_send_one_get_per_key_and_no_head(s3_bucket, s3_stor
     got = store.getitems([f"c/{i}" for i in range(20)] + ["missing"])
     assert got == {f"c/{i}": bytes([i]) * 100 for i in range(20)}
     assert calls.count("GetObject") == 21 and "HeadObject" not in calls
+    calls.clear()
+    assert store["c/3"] == bytes([3]) * 100  # and a single key: one GET
+    assert calls == ["GetObject"]
 
 
 def test_batch_reads_from_s3_keep_the_requests_in_flight_bounded(s3_bucket, s3_storage_options):

@@ -13,6 +13,7 @@ from zarr_core.errors import (
     FilesystemUnavailableError,
     StorageOptionsError,
     StoreAuthenticationError,
+    StoreBackendError,
     StoreConnectionError,
     StoreTimeoutError,
     ZarrCoreError,
@@ -82,6 +83,21 @@ def _unreachable(exc: BaseException) -> bool:
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
     return any(cls.__name__ in _UNREACHABLE for cls in type(exc).__mro__)
+
+
+def _http_status(exc: BaseException) -> tuple[int | None, str | None]:
+    """The HTTP status and service error code behind a client failure, if it had one:
+    botocore's ``ClientError`` (which s3fs chains under the OSError it raises) carries
+    both, aiohttp's ``ClientResponseError`` (fsspec's http) the status."""
+    for error in (exc, exc.__cause__):
+        response = getattr(error, "response", None)
+        if isinstance(response, dict):
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return status, response.get("Error", {}).get("Code")
+        status = getattr(error, "status", None)
+        if isinstance(status, int):
+            return status, None
+    return None, None
 
 
 def requests_in_flight() -> int:
@@ -221,7 +237,19 @@ class FSStore(Store):
         return path[len(root) :] if path.startswith(root) else path
 
     def _missing(self, exc: BaseException) -> bool:
+        """Whether a failure to read means the key is missing.
+
+        zarr-python 2's default ``exceptions`` count every ``OSError`` and
+        ``PermissionError`` as missing; s3fs raises those for throttling (503 SlowDown),
+        server errors and refused credentials too, which would then read as fill values.
+        Counted as missing are only failures without an HTTP status, a 404, and S3's 403
+        ``AccessDenied`` (what S3 answers for a missing key to a reader not allowed to
+        list the bucket, as zarr-python 2 relies on).
+        """
         if _unreachable(exc):
+            return False
+        status, code = _http_status(exc)
+        if status is not None and status != 404 and not (status == 403 and code == "AccessDenied"):
             return False
         return isinstance(exc, self.missing_exceptions + self.exceptions)
 
@@ -259,6 +287,16 @@ class FSStore(Store):
                 "such as storage_options={'client_kwargs': {'endpoint_url': "
                 "'http://host:port'}}"
             )
+        status, code = _http_status(exc)
+        if status is not None:
+            reason = f"HTTP {status} {code}: {exc}" if code else f"HTTP {status}: {exc}"
+            if status in (401, 403):
+                hint: str | None = "check the credentials in storage_options"
+                return StoreAuthenticationError(self._server(), op, key, reason, hint=hint)
+            hint = None
+            if status in (429, 503):
+                hint = "the server is overloaded: retry later, or lower remote.requests_in_flight"
+            return StoreBackendError(self._server(), op, key, reason, hint=hint)
         if name in ("NoCredentialsError", "PartialCredentialsError"):
             return StoreAuthenticationError(
                 self.url,
@@ -280,7 +318,7 @@ class FSStore(Store):
     @_translated("get")
     def _get(self, key: str) -> bytes:
         try:
-            return self.fs.cat_file(self._to_path(key))
+            return self.fs.cat_file(self._to_path(key), **self._whole_options())
         except Exception as exc:
             if self._missing(exc):
                 raise KeyError(key) from exc
@@ -290,17 +328,20 @@ class FSStore(Store):
     def _set(self, key: str, value: bytes) -> None:
         self._pipe({self._to_path(key): value})
 
+    def _whole_options(self) -> dict[str, Any]:
+        """Keyword arguments for reading whole values: on S3, no HEAD request before each
+        GET (s3fs sends one to decide on a concurrent download of one object, which
+        chunk-sized values never need: a round trip per key saved)."""
+        return {"max_concurrency": 1} if {"s3", "s3a"} & set(_protocols(self.fs)) else {}
+
     def _batch_options(self, whole: bool = False) -> dict[str, Any]:
         """Keyword arguments bounding the requests an async file system's batch call
-        (cat, cat_ranges, pipe) has in flight: ``remote.requests_in_flight``; and, for
-        whole values from S3, no HEAD request before each GET (s3fs sends one to decide
-        on a concurrent download of one object, which chunk-sized values never need)."""
+        (cat, cat_ranges, pipe) has in flight: ``remote.requests_in_flight``; for whole
+        values, also :meth:`_whole_options`."""
         if not getattr(self.fs, "async_impl", False):
             return {}
         options: dict[str, Any] = {"batch_size": requests_in_flight()}
-        if whole and {"s3", "s3a"} & set(_protocols(self.fs)):
-            options["max_concurrency"] = 1
-        return options
+        return {**options, **self._whole_options()} if whole else options
 
     def _pipe(self, values: dict[str, bytes]) -> None:
         batch = self._batch_options()
@@ -313,9 +354,20 @@ class FSStore(Store):
                     self.fs.makedirs(parent, exist_ok=True)
             self.fs.pipe(values, **batch)
 
+    def _isfile(self, path: str) -> bool:
+        """Whether ``path`` is a file. ``fs.isfile`` answers False for any failure, a server
+        that cannot be reached included, which would turn deletes into silent no-ops."""
+        try:
+            return self.fs.info(path)["type"] == "file"
+        except Exception as exc:
+            if self._missing(exc):
+                return False
+            raise
+
+    @_translated("delete")
     def _delete(self, key: str) -> None:
         path = self._to_path(key)
-        if not self.fs.isfile(path):
+        if not self._isfile(path):
             raise KeyError(key)
         self.fs.rm(path)
         self._prune([path])
@@ -344,7 +396,7 @@ class FSStore(Store):
 
     @_translated("get")
     def _contains(self, key: str) -> bool:
-        return self.fs.isfile(self._to_path(key))
+        return self._isfile(self._to_path(key))
 
     def _keys(self) -> Iterable[str]:
         return self._list_prefix("")
@@ -395,7 +447,7 @@ class FSStore(Store):
     def _getsize(self, path: str) -> int:
         base = self._to_path(path) if path else self.path
         try:
-            if self.fs.isfile(base):
+            if self._isfile(base):
                 return int(self.fs.size(base))
             return int(self.fs.du(base, total=True)) if self.fs.exists(base) else 0
         except self.missing_exceptions:
@@ -429,7 +481,7 @@ class FSStore(Store):
 
     @_translated("delete")
     def _delete_many(self, keys: list[str]) -> None:
-        existing = [p for p in map(self._to_path, keys) if self.fs.isfile(p)]
+        existing = [p for p in map(self._to_path, keys) if self._isfile(p)]
         if existing:
             self.fs.rm(existing)
             self._prune(existing)
