@@ -192,7 +192,9 @@ def test_batches_are_few_round_trips(mongodb_server, database):
     counter.commands.clear()
     got = store.getitems([*values, "missing"])
     assert got == values
-    assert counter.commands == ["find"] * -(-1101 // per_query)  # no getMore: replies are full
+    # One query over the span of the keys (no getMore: the reply is full), then one for
+    # the key it did not find.
+    assert counter.commands == ["find", "find"]
 
     counter.commands.clear()
     assert len(store.list_prefix("c/")) == 1100
@@ -267,6 +269,35 @@ def test_large_chunks_travel_in_batches(mongodb_server, database):
     np.testing.assert_array_equal(got, data)
     assert counter.commands == ["find"] * 4
     assert [len(keys) for op, keys in counting.calls if op == "getitems"] == [4] * 4
+
+
+def test_many_keys_are_read_by_their_span_and_the_rest_by_key(mongodb_server, database):
+    """A batch of many keys is one query over their span, at most a quarter more
+    documents than asked for; what it does not return is asked for by $in: missing keys,
+    keys past the limit (a sparse selection), values in GridFS among small ones."""
+    from zarr_core_mongodb.store import _KEYS_PER_QUERY as per_query
+
+    counter = CommandCounter()
+    store = mongodb_store(mongodb_server, database, event_listeners=[counter])
+    values = {f"a/{i}": i.to_bytes(4, "little") for i in range(3000)}
+    values["a/\u00e9t\u00e9/0"] = b"unicode"  # sorts after every ASCII key
+    store.setitems(values)
+    store["a/1500"] = big = bytes(17 * MiB)  # GridFS
+    values["a/1500"] = big
+
+    # Dense: every key of the span, a few missing ones; one span query, then the missing.
+    wanted = [*values, "a/missing", "0-before-everything"]
+    counter.commands.clear()
+    assert store.getitems(wanted) == values
+    finds = counter.commands.count("find")
+    assert finds <= 2 + 2, counter.commands  # span, missing keys, GridFS file lookups
+
+    # Sparse: every third key; the span holds three times as many documents, so the
+    # limit stops the span query and the rest come by key.
+    sparse = list(values)[::3]
+    counter.commands.clear()
+    assert store.getitems(sparse) == {k: values[k] for k in sparse}
+    assert counter.commands.count("find") >= 1 + -(-len(sparse) // 2 // per_query)
 
 
 def test_batches_larger_than_one_query(mongodb_server, database, monkeypatch):
