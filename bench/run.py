@@ -205,6 +205,7 @@ def remote_section(
     else:
         server = servers.MotoS3Server()
         endpoint, env, prefix = server.endpoint, servers.s3_environment(), f"{BUCKET}/"
+    protocol = "http" if kind in HTTP_LATENCY else kind  # what the worker reads over
     samples = {f: Samples() for f in formats}
     with server:
         if kind == "s3":
@@ -214,7 +215,6 @@ def remote_section(
                 for impl, label in impls:
                     server.counter.reset()
                     what = f"{kind} v{fmt} round {r + 1}: {label}"
-                    protocol = "http" if kind in HTTP_LATENCY else kind
                     args = ("remote", impl.worker, fmt, protocol, endpoint, f"{prefix}v{fmt}")
                     out = runner.run(what, impl.python, "worker.py", *args, env=env)
                     if out is not None:

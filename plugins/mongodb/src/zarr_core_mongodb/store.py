@@ -378,10 +378,10 @@ class MongoDBStore(Store):
             rest = keys
             if len(keys) > _KEYS_PER_QUERY:
                 # Many keys (a whole array of small chunks): one query over the span of
-                # the keys, in the key index's order, instead of many $in queries; at most
-                # a quarter more documents than asked for, so a sparse selection wastes
-                # little. Keys it did not return -- missing, outside the span in the
-                # collection's collation, or past the limit -- are asked for by $in.
+                # the keys, in the key index's order, instead of many $in queries. Its
+                # limit (a quarter more documents than keys) bounds what a sparse
+                # selection reads in vain. Keys it did not return -- missing, outside the
+                # span in the collection's collation, or past the limit -- follow by $in.
                 span = {_KEY: {"$gte": min(keys), "$lte": max(keys)}}
                 limit = len(keys) + len(keys) // 4 + 16
                 take(self.collection.find(span, _VALUE_FIELDS, batch_size=_BATCH_SIZE, limit=limit))
