@@ -1053,6 +1053,26 @@ def test_decode_into_reports_corrupt_and_wrongly_sized_chunks(compressor):
             pipe.decode_into(bad, out, "c/7")
 
 
+def test_decode_into_refuses_what_follows_a_zstd_frame_and_checks_its_checksum():
+    """Decoding into the buffer stops at the frame's stated size, so anything after the
+    frame (a second frame, stray bytes) and a wrong checksum must still be reported, as
+    a whole-frame decode reports them."""
+    chunk = np.arange(64, dtype="<u4")
+    pipe = v3(
+        [BYTES_LE, {"name": "zstd", "configuration": {"level": 1, "checksum": True}}], (64,), "<u4"
+    )
+    frame = bytes(pipe.encode(chunk))
+    out = np.zeros(64, dtype="<u4")
+    pipe.decode_into(frame, out, "c/0")
+    assert same_bits(out, chunk)
+    flipped = bytearray(frame)
+    flipped[-1] ^= 0xFF  # the last byte is the checksum's
+    extra_frame = frame + zstandard.ZstdCompressor().compress(b"abc")
+    for bad in (frame + b"xyz", extra_frame, bytes(flipped)):
+        with pytest.raises(CorruptChunkError, match="c/2"):
+            pipe.decode_into(bad, np.zeros(64, dtype="<u4"), "c/2")
+
+
 def test_decode_into_a_zstd_frame_without_its_size():
     """Frames written by a streaming encoder state no content size: decoded the usual
     way (the size is checked after), not into the buffer blindly."""

@@ -302,3 +302,27 @@ def test_writers_to_one_shard_need_the_synchronizer(tmp_path):
 
     run_threads([writer(k) for k in range(8)])
     np.testing.assert_array_equal(z[...], np.arange(1, 33))
+
+
+def test_selections_of_slices_are_projected_once_per_codec(make, data, monkeypatch):
+    """A read of whole shards projects their common selection onto the inner grid once,
+    and the kept projections never stand in for another selection."""
+    z, _ = make()
+    calls = []
+    project = codec_module._sub_indexer
+    monkeypatch.setattr(
+        codec_module, "_sub_indexer", lambda *a: calls.append(a[0]) or project(*a)
+    )
+    np.testing.assert_array_equal(z[...], data)
+    assert len(calls) == 1  # four shards, one selection
+    for selection in [
+        np.s_[3:40, 5:9],
+        np.s_[3:40:3, 5:9],
+        np.s_[3:40, 5:9:2],
+        np.s_[3:40, 6],
+        np.s_[8:40, 7],
+        np.s_[...],
+        np.s_[3:40, 5:9],
+    ]:
+        np.testing.assert_array_equal(z[selection], data[selection])
+    np.testing.assert_array_equal(z.oindex[[1, 5, 40], 3:9], data[[1, 5, 40], 3:9])

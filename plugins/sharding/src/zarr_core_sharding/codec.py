@@ -78,6 +78,8 @@ DEFAULT_INDEX_CODECS: tuple[dict, ...] = (
 COALESCE_MAX_GAP = 64 * 1024
 
 _EMPTY = int(EMPTY)
+# Selections whose inner projections a codec keeps (see ShardingCodec._shard).
+_PLANS_KEPT = 64
 
 #: Inner chunks at least this big (decoded) are read by decoding each into a reused
 #: buffer rather than a whole batch into fresh memory (see ``_place_each``); below it
@@ -187,6 +189,10 @@ class ShardingCodec(ArrayBytesCodec):
         self._payload_start = self._index_size if start else 0
         # One fill-value element, for building chunks and for bitwise emptiness tests.
         self._fill = _fill_element(spec)
+        # The inner projections of recent selections made of slices and integers. A read
+        # of whole shards asks for the same selection of each: projecting it once per
+        # operation instead of once per shard took a sixth of a 16-shard read's time.
+        self._plans: dict[tuple, tuple[list[ChunkProjection], np.ndarray, tuple]] = {}
 
     # ------------------------------------------------------------------ the codec contract
 
@@ -459,10 +465,19 @@ class ShardingCodec(ArrayBytesCodec):
             local = tuple(i % c for i, c in zip(selection, chunk_shape))
             inner = [ChunkProjection(coords, local, ())]
             return _Shard(key, inner, grid_ids([coords], self.chunks_per_shard), ())
-        indexer = _sub_indexer(selection, self.spec.shape, chunk_shape)
-        inner = list(indexer)
-        ids = grid_ids([p.chunk_coords for p in inner], self.chunks_per_shard)
-        return _Shard(key, inner, ids, indexer.out_shape)
+        plan_key = _plan_key(selection)
+        plan = self._plans.get(plan_key) if plan_key is not None else None
+        if plan is None:
+            indexer = _sub_indexer(selection, self.spec.shape, chunk_shape)
+            inner = list(indexer)
+            ids = grid_ids([p.chunk_coords for p in inner], self.chunks_per_shard)
+            ids.flags.writeable = False  # shared by every shard read with this selection
+            plan = (inner, ids, indexer.out_shape)
+            if plan_key is not None:
+                if len(self._plans) >= _PLANS_KEPT:
+                    self._plans.clear()
+                self._plans[plan_key] = plan
+        return _Shard(key, *plan)
 
     def _fetch(self, store: Store, shards: list[_Shard], wanted: list[np.ndarray]) -> None:
         """Fetch indexes, then the ``wanted`` inner chunks of each shard: two store calls.
@@ -675,6 +690,21 @@ def _stored(
         )
     entries = entries.astype(np.int64)
     return ids, entries[:, 0], entries[:, 1]
+
+
+def _plan_key(selection: Any) -> tuple | None:
+    """A hashable stand-in for a selection of slices and integers (slices are not
+    hashable before Python 3.12), or ``None`` for selections holding arrays."""
+    items = selection if type(selection) is tuple else (selection,)
+    key = []
+    for item in items:
+        if type(item) is slice:
+            key.append((item.start, item.stop, item.step))
+        elif type(item) is int:
+            key.append(item)
+        else:
+            return None
+    return tuple(key)
 
 
 def _sub_indexer(selection: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Any:
