@@ -310,9 +310,7 @@ def test_selections_of_slices_are_projected_once_per_codec(make, data, monkeypat
     z, _ = make()
     calls = []
     project = codec_module._sub_indexer
-    monkeypatch.setattr(
-        codec_module, "_sub_indexer", lambda *a: calls.append(a[0]) or project(*a)
-    )
+    monkeypatch.setattr(codec_module, "_sub_indexer", lambda *a: calls.append(a[0]) or project(*a))
     np.testing.assert_array_equal(z[...], data)
     assert len(calls) == 1  # four shards, one selection
     for selection in [
