@@ -216,8 +216,10 @@ def remote_section(
                     server.counter.reset()
                     what = f"{kind} v{fmt} round {r + 1}: {label}"
                     args = ("remote", impl.worker, fmt, protocol, endpoint, f"{prefix}v{fmt}")
+                    cpu = time.process_time()  # this process's threads: the server's
                     out = runner.run(what, impl.python, "worker.py", *args, env=env)
                     if out is not None:
+                        out["server cpu"] = time.process_time() - cpu
                         out["requests"] = sum(server.counter.methods.values())
                         out["in flight"] = server.counter.peak_in_flight
                         for method, n in server.counter.methods.items():
@@ -231,12 +233,17 @@ def remote_section(
             "",
             f"{REMOTE[kind]}. Each process first opens the array and reads its first "
             "element, untimed (the client's start-up); the timed read opens it again. The "
-            "requests are the whole process's, that warm-up's included.",
+            "requests are the whole process's, that warm-up's included. The server runs "
+            "in the benchmark's own process, its Python threads on one core at a time, so "
+            "its CPU time while serving a process (warm-up included) is a floor under that "
+            "process's read: a read close to it is bound by the server, not the client.",
             "",
         ]
         base = medians.get(impls[0][1], {})
-        lines.append("| implementation | read (s) | requests | by method | most in flight |")
-        lines.append("|---|---:|---:|---|---:|")
+        lines.append(
+            "| implementation | read (s) | server CPU (s) | requests | by method | most in flight |"
+        )
+        lines.append("|---|---:|---:|---:|---|---:|")
         for label, row in medians.items():
             ref = None if label == impls[0][1] else base.get("read")
             methods = ", ".join(
@@ -244,8 +251,10 @@ def remote_section(
             )
             requests = f"{row['requests']:.0f}" if "requests" in row else ""
             flight = f"{row['in flight']:.0f}" if "in flight" in row else ""
+            server = f"{row['server cpu']:.3f}" if "server cpu" in row else ""
             lines.append(
-                f"| {label} | {cell(row.get('read'), ref)} | {requests} | {methods} | {flight} |"
+                f"| {label} | {cell(row.get('read'), ref)} | {server} | {requests} | {methods} "
+                f"| {flight} |"
             )
         lines.append("")
     return lines
