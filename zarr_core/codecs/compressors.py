@@ -372,8 +372,8 @@ class ZstdCodec(BytesBytesCodec):
     def decode_into(self, data: BytesLike, out: np.ndarray) -> bool:
         view = byte_view(data)
         # The header states the frame's size; without it (or for another size) the usual
-        # path decodes and reports. numcodecs' decompress fills a larger buffer only in
-        # part without saying so: the sizes must match before it runs.
+        # path decodes and reports, so that a frame of another size is never streamed
+        # into part of the buffer.
         if zstandard.frame_content_size(view) != len(out):
             return False
         zstd_decompress_into(view, memoryview(out))
