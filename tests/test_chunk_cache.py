@@ -210,39 +210,45 @@ def test_a_collected_store_takes_its_chunks_along(cache_on):
     assert chunk_cache.stats()["chunks"] == 0
 
 
-def test_repeated_300_window_read_is_at_least_5x_faster(cache_on):
-    """Issue 13's figure (bench/backend_cache.py prints it): 300 random 64x64 windows of
-    1024x1024 blosc-lz4 chunks, read once with every window fetching and decoding its
-    chunks, then again from the warm cache."""
-    import time
-
+def test_repeated_300_window_read_fetches_and_decodes_nothing(cache_on, monkeypatch):
+    """Issue 13's workload (bench/backend_cache.py times it: at least 5x faster): 300
+    random 64x64 windows of 1024x1024 blosc-lz4 chunks, read once with every window
+    fetching and decoding its chunks, then again from the warm cache. Asserted by what
+    reaches the store and the codecs, not by a stopwatch: benchmarks never fail CI on time.
+    """
     import numcodecs
 
     n = 4096
     rng = np.random.default_rng(42)
     data = (np.cumsum(rng.standard_normal(n * n, dtype="float32")) / 100).reshape(n, n)
+    counting = CountingStore(KVStore({}))
     z = zarr_core.zeros(
         (n, n),
         chunks=(1024, 1024),
         dtype="f4",
         compressor=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=1),
         zarr_format=2,
+        store=counting,
     )
     z[...] = data
     pick = np.random.default_rng(7)
     windows = [(int(pick.integers(0, n - 64)), int(pick.integers(0, n - 64))) for _ in range(300)]
 
-    def read_windows() -> float:
-        start = time.perf_counter()
+    def read_windows() -> None:
         for i, j in windows:
-            z[i : i + 64, j : j + 64]
-        return time.perf_counter() - start
+            np.testing.assert_array_equal(z[i : i + 64, j : j + 64], data[i : i + 64, j : j + 64])
 
-    with zarr_core.config.set({"chunk_cache.max_bytes": 0}):
-        first = read_windows()
     with zarr_core.config.set({"chunk_cache.max_bytes": "128MB"}):  # all 16 chunks
+        chunk_cache.clear()
+        counting.reset()
         read_windows()  # fills the cache
-        repeated = min(read_windows() for _ in range(2))
-    i, j = windows[0]
-    assert np.array_equal(z[i : i + 64, j : j + 64], data[i : i + 64, j : j + 64])
-    assert first / repeated >= 5, f"first {first:.3f} s, repeated {repeated:.3f} s"
+        assert 0 < len(_chunk_reads(counting)) <= 16
+        counting.reset()
+        decodes = []
+        pipeline = type(z._io.pipeline)
+        real = pipeline.decode_batch
+        monkeypatch.setattr(
+            pipeline, "decode_batch", lambda self, d, k=None: decodes.append(k) or real(self, d, k)
+        )
+        read_windows()
+        assert _chunk_reads(counting) == [] and decodes == []
