@@ -35,6 +35,17 @@ def _chunk_reads(counting):
     return [k for op, keys in counting.reads() for k in keys if not k.endswith("json")]
 
 
+def _count_decodes(z, monkeypatch) -> list:
+    """The list every later ``decode_batch`` call of ``z``'s codec pipeline appends to."""
+    decodes = []
+    pipeline = type(z._io.pipeline)
+    real = pipeline.decode_batch
+    monkeypatch.setattr(
+        pipeline, "decode_batch", lambda self, d, k=None: decodes.append(k) or real(self, d, k)
+    )
+    return decodes
+
+
 def test_off_by_default():
     assert zarr_core.config.get("chunk_cache.max_bytes") == 0
     counting = CountingStore(KVStore({}))
@@ -51,12 +62,7 @@ def test_repeated_reads_skip_store_and_codecs(cache_on, monkeypatch):
     first = z[5:25, 5:25]
     assert len(_chunk_reads(counting)) == 9
     counting.reset()
-    decodes = []
-    pipeline = type(z._io.pipeline)
-    real = pipeline.decode_batch
-    monkeypatch.setattr(
-        pipeline, "decode_batch", lambda self, d, k=None: decodes.append(k) or real(self, d, k)
-    )
+    decodes = _count_decodes(z, monkeypatch)
     again = z[5:25, 5:25]
     assert np.array_equal(first, again)
     assert _chunk_reads(counting) == [] and decodes == []
@@ -244,11 +250,6 @@ def test_repeated_300_window_read_fetches_and_decodes_nothing(cache_on, monkeypa
         read_windows()  # fills the cache
         assert 0 < len(_chunk_reads(counting)) <= 16
         counting.reset()
-        decodes = []
-        pipeline = type(z._io.pipeline)
-        real = pipeline.decode_batch
-        monkeypatch.setattr(
-            pipeline, "decode_batch", lambda self, d, k=None: decodes.append(k) or real(self, d, k)
-        )
+        decodes = _count_decodes(z, monkeypatch)
         read_windows()
         assert _chunk_reads(counting) == [] and decodes == []
