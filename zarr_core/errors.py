@@ -42,6 +42,10 @@ __all__ = [
     "InvalidStoreError",
     "FilesystemUnavailableError",
     "InvalidSizeError",
+    "InvalidArgumentError",
+    "ArgumentTypeError",
+    "ValueConversionError",
+    "StoreClosedError",
 ]
 
 
@@ -59,8 +63,49 @@ def install_hint(distribution: str) -> str:
     return f"; install it with: pip install {distribution} (or, from source: pip install {source})"
 
 
+def _shorten(text: str, limit: int) -> str:
+    # values in messages are the user's own data, which may be huge
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class ZarrCoreError(Exception):
     """Base class of every error raised by zarr-core."""
+
+
+class InvalidArgumentError(ZarrCoreError, ValueError):
+    """An argument's value is not one the call accepts (a mode, a shape, chunks, a URL).
+
+    The message names the argument and what it accepts.
+    """
+
+
+class ArgumentTypeError(ZarrCoreError, TypeError):
+    """An argument of the wrong type, or one that does not apply to the call."""
+
+
+class ValueConversionError(ZarrCoreError, ValueError, TypeError):
+    """A value assigned to an array does not convert to the array's data type.
+
+    NumPy raises ``ValueError`` or ``TypeError`` (or ``OverflowError``) depending on the
+    value; this error is both of the first two, so either ``except`` keeps working.
+    """
+
+    def __init__(self, value: object, dtype: object, path: str, cause: BaseException):
+        self.value = value
+        self.dtype = dtype
+        self.path = path
+        super().__init__(
+            f"cannot store {_shorten(repr(value), 60)} in array {'/' + path!r} of data type "
+            f"{dtype}: {type(cause).__name__}: {_shorten(str(cause), 120)}"
+        )
+
+
+class StoreClosedError(ZarrCoreError, ValueError):
+    """An operation on a store that was closed (a ``ValueError``, as for a closed file)."""
+
+    def __init__(self, store: object):
+        self.store = store
+        super().__init__(f"operation on a closed store: {store!r}; open a new one to go on")
 
 
 class ReadOnlyError(ZarrCoreError, PermissionError):
@@ -97,6 +142,7 @@ class _NodeError(ZarrCoreError):
     ):
         self.path = path
         self.store = store
+        self.hint = hint
         shown = path if path else "/ (root)"
         where = f" in {store!r}" if store is not None else ""
         tail = f"; {hint}" if hint else ""
@@ -116,6 +162,7 @@ def _restore_node_error(cls: type[_NodeError], message: str, path: str) -> _Node
     Exception.__init__(error, message)
     error.path = path
     error.store = None
+    error.hint = None
     return error
 
 

@@ -25,12 +25,21 @@ from tests.cli._helpers import run_cli
 MARKER = ".zarr-core-incomplete"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(*args: str) -> subprocess.Popen:
+    # A suite started in the background by a shell without job control (`cmd &` in a
+    # script, nohup) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored:
+    # the command would then never see the Ctrl-C this test sends. Ctrl-C at a terminal
+    # reaches a process with the default disposition, so the child gets that one.
     return subprocess.Popen(
         [sys.executable, "-m", "zarr_core", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from zarr_core.errors import GroupNotFoundError
+from zarr_core.errors import GroupNotFoundError, InvalidArgumentError
 from zarr_core.metadata import GroupMetadataV3
 from zarr_core.metadata._json import dump_document, load_document
 from zarr_core.storage.base import Store
@@ -243,7 +243,7 @@ def open_consolidated(
     from zarr_core.storage.resolve import resolve
 
     if mode not in ("r", "r+"):
-        raise ValueError(f"invalid mode {mode!r}; open_consolidated takes 'r' or 'r+'")
+        raise InvalidArgumentError(f"invalid mode {mode!r}; open_consolidated takes 'r' or 'r+'")
     resolved = resolve(store, mode=mode, storage_options=storage_options)
     full_path = join_path(resolved.path, normalize_path(path))
     meta_store = ConsolidatedMetadataStore(

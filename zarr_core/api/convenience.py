@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core.errors import MetadataError, ZarrCoreError
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError, MetadataError, ZarrCoreError
 from zarr_core.storage.base import Store
 from zarr_core.storage.keys import join_path, normalize_path
 
@@ -142,14 +142,14 @@ def save_group(
     array([0, 1, 4])
     """
     if not args and not kwargs:
-        raise ValueError("at least one array must be given")
+        raise InvalidArgumentError("at least one array must be given")
     from zarr_core.api.hierarchy import open_group
     from zarr_core.storage.resolve import resolve
 
     named = {f"arr_{i}": a for i, a in enumerate(args)}
     clash = named.keys() & kwargs.keys()
     if clash:
-        raise ValueError(f"the names {sorted(clash)} are used by positional arrays")
+        raise InvalidArgumentError(f"the names {sorted(clash)} are used by positional arrays")
     named.update(kwargs)
     resolved = resolve(store, mode="w", storage_options=storage_options)
     try:
@@ -188,7 +188,7 @@ def save(
     ['a', 'b']
     """
     if not args and not kwargs:
-        raise ValueError("at least one array must be given")
+        raise InvalidArgumentError("at least one array must be given")
     common = {"zarr_format": zarr_format, "path": path, "storage_options": storage_options}
     if len(args) == 1 and not kwargs:
         save_array(store, args[0], **common)
@@ -333,7 +333,7 @@ class _Log:
         elif hasattr(log, "write"):
             self._file = log
         else:
-            raise TypeError(f"log must be a callable, a file path or a file, got {log!r}")
+            raise ArgumentTypeError(f"log must be a callable, a file path or a file, got {log!r}")
 
     def __call__(self, message: str) -> None:
         if self._func is not None:
@@ -367,7 +367,7 @@ def _is_array(obj: Any) -> bool:
 
 def _check_group(dest: Any) -> None:
     if not hasattr(dest, "require_group") or _is_array(dest):
-        raise ValueError(f"dest must be a group (zarr-core or h5py), got {dest!r}")
+        raise InvalidArgumentError(f"dest must be a group (zarr-core or h5py), got {dest!r}")
 
 
 def _h5py_string(dtype: np.dtype) -> bool:
@@ -596,9 +596,9 @@ def _run(
 ) -> tuple[int, int, int]:
     _check_group(dest)
     if if_exists not in _IF_EXISTS:
-        raise ValueError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
+        raise InvalidArgumentError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
     if if_exists == "skip_initialized" and _is_h5py(dest):
-        raise ValueError("if_exists='skip_initialized' needs a zarr-core destination")
+        raise InvalidArgumentError("if_exists='skip_initialized' needs a zarr-core destination")
     from zarr_core.progress import progress_bar
 
     writer = _Log(log)
@@ -687,7 +687,7 @@ def copy(
     if name is None:
         name = source.name.rsplit("/", 1)[-1]
         if not name:
-            raise TypeError("the source is a root group and has no name: pass name=")
+            raise ArgumentTypeError("the source is a root group and has no name: pass name=")
 
     def body(copier: _Copier) -> None:
         copier.node(source, dest, name, root=True)
@@ -847,7 +847,9 @@ def copy_store(
     (3, 0, ...)
     """
     if if_exists not in ("raise", "replace", "skip"):
-        raise ValueError(f"if_exists must be 'raise', 'replace' or 'skip', got {if_exists!r}")
+        raise InvalidArgumentError(
+            f"if_exists must be 'raise', 'replace' or 'skip', got {if_exists!r}"
+        )
     source_prefix = normalize_path(source_path)
     source_prefix = source_prefix + "/" if source_prefix else ""
     dest_prefix = normalize_path(dest_path)

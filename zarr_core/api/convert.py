@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from zarr_core.errors import InvalidKeyError, MetadataError
+from zarr_core.errors import InvalidArgumentError, InvalidKeyError, MetadataError
 from zarr_core.metadata import (
     ChunkKeyEncoding,
     decode_attributes,
@@ -240,7 +240,7 @@ class _Converter:
         from zarr_core.node.creation import create
 
         if self.in_place and not path:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"the root array cannot be re-encoded in place ({reason}); convert it into "
                 "another store (dest=) instead"
             )
@@ -369,13 +369,13 @@ def convert(
     from zarr_core.storage.resolve import resolve
 
     if zarr_format not in (2, 3):
-        raise ValueError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
+        raise InvalidArgumentError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
     if chunk_key_encoding not in (None, "v2", "default"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"chunk_key_encoding must be 'v2' or 'default', got {chunk_key_encoding!r}"
         )
     if chunk_key_encoding is not None and zarr_format == 2:
-        raise ValueError("chunk_key_encoding applies to conversions to format 3")
+        raise InvalidArgumentError("chunk_key_encoding applies to conversions to format 3")
     # Stores opened here from a path or URL are closed before returning, so that an
     # archive destination ("x.zip") is complete when convert() returns.
     with ExitStack() as opened:
@@ -422,7 +422,9 @@ def _convert(
     source_path = join_path(resolved.path, normalize_path(path))
     found = load_node(source_store, source_path)
     if found.zarr_format == zarr_format:
-        raise ValueError(f"{source_path or '/'!r} is already in Zarr format {zarr_format}")
+        raise InvalidArgumentError(
+            f"{source_path or '/'!r} is already in Zarr format {zarr_format}"
+        )
     if target is None:
         target_store = source_store
         target_path = source_path if dest_path is None else normalize_path(dest_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError
 from zarr_core.node.array import Array
 from zarr_core.node.creation import _prepare_target, open_array
 from zarr_core.node.documents import (
@@ -107,7 +108,9 @@ def open_group(
     """
     check_meta_array(meta_array)
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
-        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
+        raise InvalidArgumentError(
+            f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'"
+        )
     target, full_path, fmt, pinned = _prepare_target(
         store, path, mode, storage_options, zarr_format, zarr_version
     )
@@ -195,5 +198,7 @@ _GROUP_ARGS = {
 def _group_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     unknown = set(kwargs) - _GROUP_ARGS
     if unknown:
-        raise TypeError(f"arguments {sorted(unknown)} apply to arrays, but a group is being opened")
+        raise ArgumentTypeError(
+            f"arguments {sorted(unknown)} apply to arrays, but a group is being opened"
+        )
     return kwargs

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from zarr_core import config
+from zarr_core.errors import InvalidArgumentError
 from zarr_core.node.creation import create
 from zarr_core.node.documents import check_no_node, require_parent_groups, write_group_metadata
 from zarr_core.storage.helpers import rmdir
@@ -143,7 +144,7 @@ def init_group(
     path = normalize_path(path)
     fmt = zarr_format or config.get("default_zarr_format")
     if fmt not in (2, 3):
-        raise ValueError(f"zarr_format must be 2 or 3, got {fmt!r}")
+        raise InvalidArgumentError(f"zarr_format must be 2 or 3, got {fmt!r}")
     if overwrite:
         rmdir(target, path)
         if chunk_store is not None:

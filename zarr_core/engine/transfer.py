@@ -28,7 +28,12 @@ from zarr_core.codecs.base import PARALLEL_MIN_BYTES
 from zarr_core.config import get as config_get
 from zarr_core.engine import chunk_cache
 from zarr_core.engine.lru import parse_size
-from zarr_core.errors import MetadataError, ShapeMismatchError
+from zarr_core.errors import (
+    InvalidArgumentError,
+    MetadataError,
+    ShapeMismatchError,
+    ValueConversionError,
+)
 from zarr_core.indexing import check_fields, chunk_extent, expand_for_write, is_total_slice
 from zarr_core.pools import io_pool, parallel_map
 
@@ -393,7 +398,7 @@ def partial_decompress_mode(value: Any) -> bool | str:
         return value
     mode = _MODES.get(value.strip().lower()) if isinstance(value, str) else None
     if mode is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"partial_decompress must be True, False or 'auto' (the array.partial_decompress "
             f"setting likewise), got {value!r}"
         )
@@ -590,7 +595,10 @@ def write(io: ChunkIO, indexer: Indexer, value: Any, fields: Any = None) -> None
     extra = dtype.shape
     if dtype.kind != "O":
         # converting first makes a tuple one structured element, not a row of values
-        value = np.asarray(value, dtype=dtype.base)
+        try:
+            value = np.asarray(value, dtype=dtype.base)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueConversionError(value, dtype.base, io.path, exc) from exc
     try:
         if dtype.kind == "O":
             value = _object_array(value, indexer.shape)

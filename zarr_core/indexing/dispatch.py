@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from zarr_core.errors import IndexSelectionError
+from zarr_core.errors import IndexSelectionError, InvalidArgumentError
 from zarr_core.indexing._normalize import as_index_array, is_integer
 from zarr_core.indexing.basic import BasicIndexer
 from zarr_core.indexing.block import BlockIndexer
@@ -146,7 +146,7 @@ def make_indexer(
     try:
         cls = _INDEXERS[mode]
     except KeyError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"unknown indexing mode {mode!r}; expected one of {', '.join(_INDEXERS)}"
         ) from None
     return cls(selection, shape, chunks)

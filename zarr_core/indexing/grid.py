@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 
+from zarr_core.errors import InvalidArgumentError
+
 __all__ = ["check_grid", "grid_shape", "chunk_extent"]
 
 
@@ -34,14 +36,16 @@ def check_grid(
     shape = tuple(operator.index(n) for n in shape)
     chunks = tuple(operator.index(c) for c in chunks)
     if len(shape) != len(chunks):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"chunk shape {chunks} does not have one length per dimension of shape {shape}"
         )
     for dim, (n, c) in enumerate(zip(shape, chunks)):
         if n < 0:
-            raise ValueError(f"array shape {shape} has a negative length in dimension {dim}")
+            raise InvalidArgumentError(
+                f"array shape {shape} has a negative length in dimension {dim}"
+            )
         if c < 1 and n > 0:
-            raise ValueError(f"chunk shape {chunks} has a length < 1 in dimension {dim}")
+            raise InvalidArgumentError(f"chunk shape {chunks} has a length < 1 in dimension {dim}")
     return shape, chunks
 
 

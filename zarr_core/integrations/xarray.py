@@ -36,7 +36,7 @@ from xarray.core import indexing
 from xarray.core.utils import FrozenDict
 
 import zarr_core
-from zarr_core.errors import ZarrCoreError
+from zarr_core.errors import InvalidArgumentError, ZarrCoreError
 
 __all__ = ["ZarrCoreBackendEntrypoint", "to_zarr", "open_dataset"]
 
@@ -225,7 +225,9 @@ def to_zarr(
         The group written.
     """
     if mode not in ("w", "w-"):
-        raise ValueError(f"to_zarr writes new datasets: mode must be 'w' or 'w-', got {mode!r}")
+        raise InvalidArgumentError(
+            f"to_zarr writes new datasets: mode must be 'w' or 'w-', got {mode!r}"
+        )
     encoding = {k: dict(v) for k, v in (encoding or {}).items()}
     dataset = dataset.copy(deep=False)
     for name, options in encoding.items():

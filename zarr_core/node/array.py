@@ -15,7 +15,7 @@ import numpy as np
 
 from zarr_core.engine import transfer as engine
 from zarr_core.engine.chunk_io import ChunkIO
-from zarr_core.errors import ReadOnlyError
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError, ReadOnlyError
 from zarr_core.indexing import (
     BasicIndexer,
     BlockIndexer,
@@ -413,7 +413,7 @@ class Array(Node):
 
     def _resize_nosync(self, new_shape: tuple[int, ...]) -> None:
         if len(new_shape) != self.ndim:
-            raise ValueError(f"resize needs {self.ndim} dimensions, got {new_shape}")
+            raise InvalidArgumentError(f"resize needs {self.ndim} dimensions, got {new_shape}")
         old_grid = self.cdata_shape
         node = self._node.with_shape(new_shape)
         # stored first: if the write is refused (consolidated metadata, a read-only
@@ -440,7 +440,7 @@ class Array(Node):
             if data.ndim != self.ndim or any(
                 d != s for i, (d, s) in enumerate(zip(data.shape, shape)) if i != axis
             ):
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"cannot append data of shape {data.shape} to an array of shape {shape} along axis {axis}"
                 )
             new_shape = tuple(s + data.shape[axis] if i == axis else s for i, s in enumerate(shape))
@@ -460,7 +460,7 @@ class Array(Node):
     def view(self, read_only: bool | None = None, **kwargs: Any) -> Array:
         """Another Array object over the same data (optionally read-only)."""
         if kwargs:
-            raise TypeError(f"unsupported view arguments: {sorted(kwargs)}")
+            raise ArgumentTypeError(f"unsupported view arguments: {sorted(kwargs)}")
         return Array(
             self._store,
             self._path,

@@ -8,11 +8,13 @@ Names and semantics follow the zarr-python 2.x API, plus ``zarr_format=2|3`` (al
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
 
 from zarr_core import config
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError
 from zarr_core.metadata import ArrayMetadataV2, ArrayMetadataV3, ChunkKeyEncoding
 from zarr_core.metadata.dtypes import v3_from_numpy
 from zarr_core.metadata.fill_value import default_fill_value, normalize_fill_value
@@ -95,18 +97,18 @@ def normalize_chunks(chunks: Any, shape: tuple[int, ...], typesize: int) -> tupl
         chunks = (int(chunks),) * len(shape)
     chunks = tuple(chunks)
     if len(chunks) > len(shape):
-        raise ValueError(f"chunks {chunks} have more dimensions than shape {shape}")
+        raise InvalidArgumentError(f"chunks {chunks} have more dimensions than shape {shape}")
     chunks = chunks + tuple(shape[len(chunks) :])
     out = tuple(max(s, 1) if c in (None, -1) else int(c) for c, s in zip(chunks, shape))
     if any(c <= 0 for c in out):
-        raise ValueError(f"chunk sizes must be positive, got {out}")
+        raise InvalidArgumentError(f"chunk sizes must be positive, got {out}")
     return out
 
 
 def _format(zarr_format: int | None, zarr_version: int | None, pinned: int | None) -> int:
     fmt = merge_format(zarr_format, zarr_version) or pinned or config.get("default_zarr_format")
     if fmt not in (2, 3):
-        raise ValueError(f"zarr_format must be 2 or 3, got {fmt!r}")
+        raise InvalidArgumentError(f"zarr_format must be 2 or 3, got {fmt!r}")
     return int(fmt)
 
 
@@ -123,7 +125,10 @@ def _object_codec_for(dtype: Any, object_codec: Any) -> tuple[np.dtype, Any, str
         return np.dtype(object), object_codec or numcodecs.VLenBytes(), "bytes"
     if isinstance(dtype, str) and dtype.startswith("array:"):
         return np.dtype(object), object_codec or numcodecs.VLenArray(dtype[6:]), None
-    dtype = np.dtype("f8" if dtype is None else dtype)
+    try:
+        dtype = np.dtype("f8" if dtype is None else dtype)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentTypeError(f"dtype {dtype!r} is not a NumPy data type: {exc}") from None
     kind = None
     if dtype.kind == "O":
         codec_id = getattr(object_codec, "codec_id", None)
@@ -139,7 +144,7 @@ def _v2_metadata(
     filters = [f if isinstance(f, dict) else f.get_config() for f in filters or ()]
     if dtype.kind == "O":
         if object_codec is None and not (filters and _is_object_codec(filters[0])):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "an object array needs an object codec: pass dtype=str, dtype=bytes, "
                 "dtype='array:<type>' or object_codec=numcodecs.VLenUTF8() (or JSON, MsgPack, Pickle)"
             )
@@ -215,7 +220,7 @@ def _v3_metadata(
     )
 
     if dtype.kind == "O" and object_kind is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             "Zarr format 3 can store object arrays only as strings (dtype=str) or bytes "
             "(dtype=bytes); use zarr_format=2 for other object codecs (JSON, MsgPack, Pickle, VLenArray)"
         )
@@ -269,11 +274,22 @@ def _shard_codecs(shards, chunks, codecs, shape):
 
     registry = get_registry()
     registry.require("codec", "sharding_indexed")  # names zarr-core-sharding when absent
-    shards = tuple(int(s) for s in shards)
+    if isinstance(shards, int | np.integer):  # as for chunks: the same in every dimension
+        shards = (int(shards),) * len(shape)
+    try:
+        shards = tuple(operator.index(s) for s in shards)
+    except TypeError:
+        raise ArgumentTypeError(
+            f"shards must be an integer or a tuple of integers, got {shards!r}"
+        ) from None
+    if any(s <= 0 for s in shards):
+        raise InvalidArgumentError(f"shard sizes must be positive, got {shards}")
     if len(shards) != len(shape):
-        raise ValueError(f"shards {shards} must have one entry per dimension of {shape}")
+        raise InvalidArgumentError(f"shards {shards} must have one entry per dimension of {shape}")
     if any(s % c for s, c in zip(shards, chunks)):
-        raise ValueError(f"the shard shape {shards} must be a multiple of the chunk shape {chunks}")
+        raise InvalidArgumentError(
+            f"the shard shape {shards} must be a multiple of the chunk shape {chunks}"
+        )
     sharding = {
         "name": "sharding_indexed",
         "configuration": {
@@ -412,7 +428,7 @@ def create(
     chunks = normalize_chunks(chunks, shape, dtype.itemsize)
     order = order or config.get("array.order")
     if order not in ("C", "F"):
-        raise ValueError(f"order must be 'C' or 'F', got {order!r}")
+        raise InvalidArgumentError(f"order must be 'C' or 'F', got {order!r}")
     if isinstance(fill_value, int) and not isinstance(fill_value, bool) and fill_value == 0:
         # the default 0 means zeros of the dtype, as in zarr-python 2 (b"" for "S6", not
         # b"0"); format 2 object arrays get no fill value
@@ -424,7 +440,7 @@ def create(
         fill_value = default_fill_value(dtype, object_kind)
     if fmt == 2:
         if shards is not None:
-            raise ValueError("shards need zarr_format=3 (sharding is a Zarr v3 codec)")
+            raise InvalidArgumentError("shards need zarr_format=3 (sharding is a Zarr v3 codec)")
         v3_only = {
             "storage_transformers": storage_transformers,
             "chunk_key_encoding": chunk_key_encoding,
@@ -433,7 +449,7 @@ def create(
         }
         given = [name for name, value in v3_only.items() if value]
         if given:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{', '.join(given)} need zarr_format=3 (format 2 arrays use "
                 "dimension_separator, compressor and filters)"
             )
@@ -491,7 +507,7 @@ def _fixed_fill(function: str, kwargs: dict[str, Any], fill_value: Any) -> dict[
     # zarr-python 2 raises TypeError for a fill_value these functions fix themselves;
     # ignoring it silently would store other values than the caller asked for.
     if "fill_value" in kwargs:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{function}() got an unexpected keyword argument 'fill_value' (its fill value "
             f"is {fill_value!r}); use zarr_core.full(shape, fill_value=...) for another one"
         )
@@ -641,9 +657,11 @@ def open_array(
         if mode in ("r", "r+") or (mode == "a" and shape is None):
             raise not_found_error("array", full_path, target, explicit)
     elif mode not in ("w", "w-", "x"):
-        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'")
+        raise InvalidArgumentError(
+            f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-'"
+        )
     if shape is None:
-        raise ValueError("shape is required to create an array")
+        raise InvalidArgumentError("shape is required to create an array")
     return create(
         shape,
         store=target,

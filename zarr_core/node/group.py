@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core.errors import ContainsArrayError, ContainsGroupError
+from zarr_core.errors import (
+    ArgumentTypeError,
+    ContainsArrayError,
+    ContainsGroupError,
+    PathNotFoundError,
+)
 from zarr_core.node.array import Array, InfoReport
 from zarr_core.node.attrs import Attributes
 from zarr_core.node.base import Node
@@ -139,13 +144,23 @@ class Group(Node):
         path = self._child_path(item)
         try:
             node = load_node(self._store, path, self.zarr_format)
-        except KeyError:
-            raise KeyError(item) from None
+        except KeyError as exc:
+            raise self._no_member(item, path, getattr(exc, "hint", None)) from None
         return self._open_child(path, node)
+
+    def _no_member(self, item: str, path: str, hint: str | None = None) -> PathNotFoundError:
+        # A KeyError (``in``, ``.get`` and 2.x code catch it) that names the group and the
+        # store, unlike a bare KeyError('name').
+        return PathNotFoundError(
+            path,
+            self._store,
+            hint=hint,
+            prefix=f"group {self.name!r} has no member {item!r}: nothing found",
+        )
 
     def __contains__(self, item: object) -> bool:
         try:
-            self[item]  # type: ignore[index]
+            load_node(self._store, self._child_path(item), self.zarr_format)  # type: ignore[arg-type]
         except KeyError:
             return False
         return True
@@ -193,7 +208,7 @@ class Group(Node):
         self._check_writable()
         path = self._child_path(item)
         if item not in self:
-            raise KeyError(item)
+            raise self._no_member(item, path)
         self._store.rmdir(path)
         if self._chunk_store is not None:
             self._chunk_store.rmdir(path)
@@ -323,7 +338,7 @@ class Group(Node):
                 kwargs["shape"] = shape
             return self._create_array("array", name, data, **kwargs)
         if shape is None:
-            raise TypeError("create_dataset needs shape= or data=")
+            raise ArgumentTypeError("create_dataset needs shape= or data=")
         return self._create_array("create", name, shape=shape, **kwargs)
 
     def require_dataset(
@@ -353,13 +368,19 @@ class Group(Node):
         array = self._open_child(path, node)
         shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
         if array.shape != shape:
-            raise TypeError(f"shapes do not match: existing {array.shape} vs requested {shape}")
+            raise ArgumentTypeError(
+                f"shapes do not match: existing {array.shape} vs requested {shape}"
+            )
         if dtype is not None:
             dtype = np.dtype(dtype)
             if exact and array.dtype != dtype:
-                raise TypeError(f"dtypes do not match exactly: existing {array.dtype} vs {dtype}")
+                raise ArgumentTypeError(
+                    f"dtypes do not match exactly: existing {array.dtype} vs {dtype}"
+                )
             if not exact and not np.can_cast(dtype, array.dtype):
-                raise TypeError(f"dtypes are not compatible: existing {array.dtype} vs {dtype}")
+                raise ArgumentTypeError(
+                    f"dtypes are not compatible: existing {array.dtype} vs {dtype}"
+                )
         return array  # type: ignore[return-value]
 
     def empty(self, name: str, **kwargs: Any) -> Array:
@@ -394,7 +415,7 @@ class Group(Node):
         self._check_writable()
         src, dst = self._child_path(source), self._child_path(dest)
         if source not in self:
-            raise KeyError(source)
+            raise self._no_member(source, src)
         check_no_node(self._store, dst)
         require_parent_groups(self._store, dst, self.zarr_format)
         self._store.rename(src, dst)

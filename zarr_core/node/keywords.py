@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core.errors import BadCompressorError, MetaArrayError
+from zarr_core.errors import BadCompressorError, InvalidArgumentError, MetaArrayError
 
 __all__ = ["merge_format", "check_meta_array", "compressor_argument", "as_store"]
 
@@ -35,10 +35,12 @@ __all__ = ["merge_format", "check_meta_array", "compressor_argument", "as_store"
 def merge_format(zarr_format: int | None, zarr_version: int | None) -> int | None:
     """The format named by ``zarr_format`` or its 2.x alias ``zarr_version`` (or None)."""
     if zarr_format is not None and zarr_version is not None and zarr_format != zarr_version:
-        raise ValueError(f"zarr_format={zarr_format} and zarr_version={zarr_version} disagree")
+        raise InvalidArgumentError(
+            f"zarr_format={zarr_format} and zarr_version={zarr_version} disagree"
+        )
     fmt = zarr_format if zarr_format is not None else zarr_version
     if fmt is not None and fmt not in (2, 3):
-        raise ValueError(f"zarr_format must be 2 or 3, got {fmt!r}")
+        raise InvalidArgumentError(f"zarr_format must be 2 or 3, got {fmt!r}")
     return fmt
 
 

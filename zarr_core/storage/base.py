@@ -38,7 +38,13 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
-from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
+from zarr_core.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    ReadOnlyError,
+    StorageOptionsError,
+)
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.keys import dir_prefix, validate_key
 
@@ -65,7 +71,9 @@ def as_bytes(value: Any) -> bytes:
     except TypeError:
         if hasattr(value, "tobytes"):  # non-contiguous numpy arrays
             return value.tobytes()
-        raise TypeError(f"store values must be bytes-like, got {type(value).__name__}") from None
+        raise ArgumentTypeError(
+            f"store values must be bytes-like, got {type(value).__name__}"
+        ) from None
 
 
 # A 2.x-style subclass implements the mapping methods instead of the primitives; each
@@ -133,7 +141,7 @@ class Store(MutableMapping[str, bytes]):
 
     def __init__(self, *, read_only: bool = False, dimension_separator: str | None = None):
         if dimension_separator not in (None, ".", "/"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"dimension_separator must be '.', '/' or None, got {dimension_separator!r}"
             )
         self._read_only = bool(read_only) or not self.supports_writes
@@ -368,7 +376,9 @@ class Store(MutableMapping[str, bytes]):
         dst = validate_key(dst_path.strip("/"))
         self._check_writable(dst)
         if dst == src or dst.startswith(src + "/"):
-            raise ValueError(f"cannot rename {src_path!r} onto or into itself ({dst_path!r})")
+            raise InvalidArgumentError(
+                f"cannot rename {src_path!r} onto or into itself ({dst_path!r})"
+            )
         try:
             self._rename(src, dst)
         except KeyError:
@@ -534,5 +544,7 @@ def _validate_prefix(prefix: str) -> None:
 def mode_is_read_only(mode: str) -> bool:
     """Whether a zarr access mode (``r``, ``r+``, ``a``, ``w``, ``w-``) forbids writes."""
     if mode not in ("r", "r+", "a", "w", "w-", "x"):
-        raise ValueError(f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-', 'x'")
+        raise InvalidArgumentError(
+            f"invalid mode {mode!r}; expected one of 'r', 'r+', 'a', 'w', 'w-', 'x'"
+        )
     return mode == "r"

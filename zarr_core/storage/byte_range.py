@@ -15,6 +15,8 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError
+
 __all__ = ["ByteRange"]
 
 
@@ -54,12 +56,14 @@ class ByteRange:
                 try:
                     value = operator.index(value)  # numpy integers too
                 except TypeError:
-                    raise TypeError(f"ByteRange.{name} must be an int, got {value!r}") from None
+                    raise ArgumentTypeError(
+                        f"ByteRange.{name} must be an int, got {value!r}"
+                    ) from None
                 object.__setattr__(self, name, value)
             if value < 0:
-                raise ValueError(f"ByteRange.{name} must not be negative, got {value}")
+                raise InvalidArgumentError(f"ByteRange.{name} must not be negative, got {value}")
         if self.suffix is not None and (self.start or self.length is not None):
-            raise ValueError("a suffix ByteRange takes neither start nor length")
+            raise InvalidArgumentError("a suffix ByteRange takes neither start nor length")
 
     @classmethod
     def last(cls, n: int) -> ByteRange:
@@ -78,12 +82,14 @@ class ByteRange:
         try:
             offset, length = value
         except (TypeError, ValueError):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"a byte range is a ByteRange, an (offset, length) tuple or None, got {value!r}"
             ) from None
         if offset is not None and offset < 0:
             if length is not None:
-                raise ValueError(f"a suffix range ({offset}, {length}) must have length None")
+                raise InvalidArgumentError(
+                    f"a suffix range ({offset}, {length}) must have length None"
+                )
             return cls(suffix=-offset)
         return cls(offset or 0, length)
 

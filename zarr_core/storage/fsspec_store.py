@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zarr_core.config import get as config_get
 from zarr_core.errors import (
     FilesystemUnavailableError,
+    InvalidArgumentError,
     StorageOptionsError,
     StoreAuthenticationError,
     StoreBackendError,
@@ -187,7 +188,7 @@ class FSStore(Store):
         import fsspec
 
         if key_separator and dimension_separator and key_separator != dimension_separator:
-            raise ValueError("key_separator and dimension_separator disagree")
+            raise InvalidArgumentError("key_separator and dimension_separator disagree")
         super().__init__(
             read_only=mode_is_read_only(mode),
             dimension_separator=dimension_separator or key_separator,
@@ -211,7 +212,7 @@ class FSStore(Store):
                 ) from exc
         else:
             if storage_options:
-                raise ValueError("give either fs or storage_options, not both")
+                raise InvalidArgumentError("give either fs or storage_options, not both")
             self.fs, self.path = fs, fs._strip_protocol(url)
         self.path = self.path.rstrip("/")
         self.url = url

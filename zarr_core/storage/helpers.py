@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from zarr_core.errors import MetadataError
+from zarr_core.errors import InvalidArgumentError, MetadataError
 from zarr_core.storage.keys import join_path, normalize_path
 
 __all__ = [
@@ -200,7 +200,7 @@ def rename(store: Any, src_path: str, dst_path: str) -> None:
         store.rename(src, dst)
         return
     if not src or not dst or dst == src or dst.startswith(src + "/"):
-        raise ValueError(f"cannot rename {src_path!r} to {dst_path!r}")
+        raise InvalidArgumentError(f"cannot rename {src_path!r} to {dst_path!r}")
     moves = {k: dst + k[len(src) :] for k in _keys_under(store, src)}
     if src in store:
         moves[src] = dst

@@ -22,7 +22,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from zarr_core.errors import InvalidStoreError, StorageOptionsError, URLPipelineError
+from zarr_core.errors import (
+    InvalidArgumentError,
+    InvalidStoreError,
+    StorageOptionsError,
+    URLPipelineError,
+)
 from zarr_core.plugins import get_registry
 from zarr_core.storage.adapters import StoreAdapter
 from zarr_core.storage.base import Store
@@ -291,5 +296,5 @@ def normalize_store_arg(
     """zarr-python 2's spelling of :func:`open_store` (its argument order; ``zarr_version``
     is checked and otherwise has no effect: a store holds either format)."""
     if zarr_version not in (None, 2, 3):
-        raise ValueError(f"zarr_version must be 2 or 3, got {zarr_version!r}")
+        raise InvalidArgumentError(f"zarr_version must be 2 or 3, got {zarr_version!r}")
     return open_store(store, mode=mode, storage_options=storage_options)

@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from zarr_core.errors import URLPipelineError
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError, URLPipelineError
 
 __all__ = ["Segment", "local_path", "parse_url", "split_scheme"]
 
@@ -107,13 +107,13 @@ def local_path(
     if url[: len(prefix)].lower() == prefix:
         rest = url[len(prefix) :]
         if not rest.startswith("/") and not (rest == "" and bare is not None):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{url!r} names a host; write {scheme}:///relative{suffix} or "
                 f"{scheme}:////abs/path{suffix}"
             )
         path = rest[1:] or bare or ""
     if not path:
-        raise ValueError(f"{url!r} names no {names}")
+        raise InvalidArgumentError(f"{url!r} names no {names}")
     return os.path.expanduser(path)
 
 
@@ -135,7 +135,7 @@ def _root(url: str, text: str) -> Segment:
 def parse_url(url: str) -> list[Segment]:
     """Split a URL (pipeline) into its stages, raising :class:`URLPipelineError` if malformed."""
     if not isinstance(url, str):
-        raise TypeError(f"expected a URL string, got {type(url).__name__}")
+        raise ArgumentTypeError(f"expected a URL string, got {type(url).__name__}")
     texts = url.split("|")
     segments = [_root(url, texts[0])]
     for text in texts[1:]:

@@ -21,7 +21,7 @@ import zarr_core_dbm.plugin
 from zarr_core_dbm import DBMStore, available_implementations
 from zarr_core_dbm import store as store_module
 
-from zarr_core.errors import ReadOnlyError, StorageOptionsError
+from zarr_core.errors import ReadOnlyError, StorageOptionsError, StoreClosedError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.concurrency import run_in_threads
@@ -180,7 +180,7 @@ def test_stores_over_one_file_share_a_handle(tmp_path, impl):
     b.close()
     a["k2"] = b"2"  # still open
     a.close()
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(StoreClosedError, match="operation on a closed store"):
         a["k"]
 
 

@@ -15,7 +15,7 @@ import zarr_core_lmdb.plugin
 from zarr_core_lmdb import LMDBStore
 from zarr_core_lmdb import store as store_module
 
-from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
+from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError, StoreClosedError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.concurrency import SeveralProcessesTests, run_in_threads
@@ -90,7 +90,7 @@ def test_stores_over_one_path_share_the_environment(tmp_path):
     assert a["k"] == b"1"  # still open: a holds the environment
     a.close()
     assert str(tmp_path / "x.lmdb") not in store_module._OPEN
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(StoreClosedError, match="operation on a closed store"):
         a["k"]
     assert LMDBStore(tmp_path / "x.lmdb")["k"] == b"1"
 

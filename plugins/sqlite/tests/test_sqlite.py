@@ -13,7 +13,7 @@ import zarr_core_sqlite.plugin
 from zarr_core_sqlite import SQLiteStore
 from zarr_core_sqlite import store as store_module
 
-from zarr_core.errors import ReadOnlyError, StorageOptionsError
+from zarr_core.errors import ReadOnlyError, StorageOptionsError, StoreClosedError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 from zarr_core.testing.concurrency import SeveralProcessesTests
@@ -253,7 +253,7 @@ def test_managed_connect_arguments_are_refused(tmp_path):
 def test_closed_store_refuses_work(tmp_path):
     store = SQLiteStore(tmp_path / "x.sqlite")
     store.close()
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(StoreClosedError, match="operation on a closed store"):
         store["k"]
 
 

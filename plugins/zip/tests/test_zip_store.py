@@ -25,7 +25,7 @@ from zarr_core_zip import _format as fmt
 from zarr_core_zip import store as store_module
 
 import zarr_core
-from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError
+from zarr_core.errors import InvalidKeyError, ReadOnlyError, StorageOptionsError, StoreClosedError
 from zarr_core.storage import open_store
 from zarr_core.testing import StoreTests
 
@@ -481,7 +481,7 @@ def test_two_stores_on_one_archive(tmp_path):
 def test_closed_store_refuses_use(tmp_path):
     store = ZipStore(tmp_path / "data.zip", mode="w")
     store.close()
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(StoreClosedError, match="operation on a closed store"):
         store["a"]
     store.close()
     store.flush()

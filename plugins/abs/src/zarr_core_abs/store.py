@@ -37,7 +37,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 
-from zarr_core.errors import StorageOptionsError
+from zarr_core.errors import InvalidArgumentError, StorageOptionsError
 from zarr_core.pools import WorkerPool, io_concurrency
 from zarr_core.storage.base import ByteRange, Store, mode_is_read_only
 from zarr_core.storage.keys import validate_key
@@ -152,7 +152,7 @@ class ABSStore(Store):
                 **options,
             )
         if max_concurrency is not None and int(max_concurrency) < 1:
-            raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
+            raise InvalidArgumentError(f"max_concurrency must be at least 1, got {max_concurrency}")
         self._open(connection, client, prefix, max_concurrency)
 
     def _open(

@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
+from zarr_core.errors import InvalidArgumentError, StoreClosedError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.handles import HandleRegistry
 from zarr_core.storage.url import local_path
@@ -302,7 +303,7 @@ class DBMStore(PathStore):
     # -- access -------------------------------------------------------------------------
     def _locked(self) -> AbstractContextManager[Any]:
         if self._closed:
-            raise ValueError(f"operation on a closed store: {self!r}")
+            raise StoreClosedError(self)
         return self._handle.lock if self.write_lock else nullcontext()
 
     def _call(self, work: Callable[[Any], T]) -> T:
@@ -321,7 +322,7 @@ class DBMStore(PathStore):
 
     def _check_values(self, values: Iterable[bytes]) -> None:
         if not self._handle.accepts_empty_values and not all(values):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{self.implementation} ({sys.modules['_dbm'].library}) cannot store an empty "
                 "value: it would read back as a missing key"
             )

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from zarr_core.errors import InvalidKeyError
+from zarr_core.errors import InvalidArgumentError, InvalidKeyError
 from zarr_core.pools import io_map
 from zarr_core.storage.base import PathStore, Store
 from zarr_core.storage.byte_range import ByteRange
@@ -439,7 +439,7 @@ class DirectoryStore(PathStore):
         if _WINDOWS and path[:1] == "/" and path[2:3] == ":":
             path = path[1:]  # file:///C:/data -> C:/data
         if not path:
-            raise ValueError(f"{url!r} names no directory")
+            raise InvalidArgumentError(f"{url!r} names no directory")
         return cls(os.path.expanduser(path), mode=mode, **storage_options)
 
 
@@ -466,7 +466,9 @@ class NestedDirectoryStore(DirectoryStore):
         read_only: bool = False,
     ):
         if dimension_separator not in (None, "/"):
-            raise ValueError("NestedDirectoryStore only supports '/' as dimension_separator")
+            raise InvalidArgumentError(
+                "NestedDirectoryStore only supports '/' as dimension_separator"
+            )
         super().__init__(
             path,
             normalize_keys=normalize_keys,

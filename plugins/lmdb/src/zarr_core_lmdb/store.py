@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 import lmdb
 
-from zarr_core.errors import InvalidKeyError, ReadOnlyError
+from zarr_core.errors import ArgumentTypeError, InvalidKeyError, ReadOnlyError, StoreClosedError
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.handles import HandleRegistry
@@ -280,7 +280,7 @@ class LMDBStore(PathStore):
     ):
         unknown = sorted(set(lmdb_kwargs) - set(_OPTIONS))
         if unknown:
-            raise TypeError(f"LMDBStore got unexpected lmdb.open arguments {unknown}")
+            raise ArgumentTypeError(f"LMDBStore got unexpected lmdb.open arguments {unknown}")
         read_only = bool(read_only or lmdb_kwargs.get("readonly", False))
         super().__init__(read_only=read_only, dimension_separator=dimension_separator)
         self.path = os.path.abspath(os.fspath(path))
@@ -306,7 +306,7 @@ class LMDBStore(PathStore):
     ) -> T:
         """Run ``work`` in one transaction, growing or adopting a resized map as needed."""
         if not self._finalizer.alive:
-            raise ValueError(f"operation on a closed store: {self!r}")
+            raise StoreClosedError(self)
         held = getattr(self._held, "txn", None)
         if held is not None:
             return work(held)  # part of the transaction this thread holds open
@@ -351,7 +351,7 @@ class LMDBStore(PathStore):
             yield  # nested: part of the outer transaction
             return
         if not self._finalizer.alive:
-            raise ValueError(f"operation on a closed store: {self!r}")
+            raise StoreClosedError(self)
         shared = self._shared
         if shared.pid != os.getpid():
             shared = self._reopen_after_fork()

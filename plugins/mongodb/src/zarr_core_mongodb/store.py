@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from zarr_core.errors import (
+    InvalidArgumentError,
     StorageOptionsError,
     StoreAuthenticationError,
     StoreBackendError,
@@ -535,9 +536,11 @@ def parse_mongodb_url(url: str) -> tuple[str, str, str]:
     """
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("mongodb", "mongodb+srv"):
-        raise ValueError(f"{url!r} is not a mongodb:// or mongodb+srv:// URL")
+        raise InvalidArgumentError(f"{url!r} is not a mongodb:// or mongodb+srv:// URL")
     if not parts.netloc:
-        raise ValueError(f"{url!r} names no host; write mongodb://host:port/database/collection")
+        raise InvalidArgumentError(
+            f"{url!r} names no host; write mongodb://host:port/database/collection"
+        )
     segment, _, rest = parts.path.lstrip("/").partition("/")
     database = unquote(segment) or "mongodb_zarr"
     collection = unquote(rest.strip("/")) or "zarr_collection"

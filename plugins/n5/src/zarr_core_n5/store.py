@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from zarr_core.errors import InvalidArgumentError
 from zarr_core.storage.base import mode_is_read_only
 from zarr_core.storage.fsspec_store import FSStore
 from zarr_core.storage.url import local_path
@@ -23,7 +24,7 @@ __all__ = ["N5FSStore", "N5Store"]
 def _check_separator(dimension_separator: str | None) -> None:
     # zarr-python 2's signature; N5 nests blocks in directories ("/") and nothing else.
     if dimension_separator not in (None, "/"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"N5 containers always nest their blocks with '/'; got dimension_separator="
             f"{dimension_separator!r}"
         )

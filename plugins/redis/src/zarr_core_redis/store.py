@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from zarr_core.errors import (
+    ArgumentTypeError,
     StorageOptionsError,
     StoreAuthenticationError,
     StoreBackendError,
@@ -115,7 +116,7 @@ class RedisStore(Store):
 
         super().__init__(read_only=read_only, dimension_separator=dimension_separator)
         if not isinstance(prefix, str):
-            raise TypeError(f"RedisStore prefix must be a str, got {type(prefix).__name__}")
+            raise ArgumentTypeError(f"RedisStore prefix must be a str, got {type(prefix).__name__}")
         managed = sorted(set(redis_kwargs) & set(_MANAGED))
         if managed:
             raise StorageOptionsError(

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from zarr_core.errors import CorruptChunkError, InvalidKeyError, MetadataError
+from zarr_core.errors import CorruptChunkError, InvalidArgumentError, InvalidKeyError, MetadataError
 from zarr_core.metadata.chunk_keys import ChunkKeyEncoding
 from zarr_core.storage import Store, WrapperStore
 from zarr_core.storage.byte_range import ByteRange
@@ -489,7 +489,7 @@ def convert_to_sharding_indexed(
     draft_key = f"meta/root/{path}.array.json"
     if path and draft_key in source:
         if target is source:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "an array in the v3 draft layout is converted into another store: pass dest="
             )
         doc, shards = _from_draft(source, path, draft_key)

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from zarr_core.errors import ArgumentTypeError, InvalidArgumentError, StoreClosedError
 from zarr_core.storage.base import PathStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.url import local_path
@@ -189,7 +190,7 @@ class SQLiteStore(PathStore):
         self.durable = bool(durable)
         managed = sorted(set(connect_kwargs) & set(_MANAGED))
         if managed:
-            raise TypeError(f"SQLiteStore sets {managed} itself; do not pass them")
+            raise ArgumentTypeError(f"SQLiteStore sets {managed} itself; do not pass them")
         path = os.fspath(path)
         self.path = path if path == _MEMORY else os.path.abspath(path)
         self.connect_kwargs = dict(connect_kwargs)
@@ -237,7 +238,9 @@ class SQLiteStore(PathStore):
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'zarr'"
                 ).fetchone()
                 if found is None:
-                    raise ValueError(f"{self.path!r} is a SQLite database without a zarr table")
+                    raise InvalidArgumentError(
+                        f"{self.path!r} is a SQLite database without a zarr table"
+                    )
             else:
                 # WAL is recorded in the file. NORMAL sync is crash-safe in WAL mode (only
                 # a power loss can drop the newest commits) and much faster than FULL.
@@ -253,7 +256,7 @@ class SQLiteStore(PathStore):
     def _connection(self) -> _Connection:
         """This thread's connection (the one shared connection for ``:memory:``)."""
         if self._closed:
-            raise ValueError(f"operation on a closed store: {self!r}")
+            raise StoreClosedError(self)
         if self.in_memory:
             if self._shared is None:
                 self._shared = self._open()

@@ -43,6 +43,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from zarr_core.errors import InvalidArgumentError, StoreClosedError
 from zarr_core.storage.base import PathStore
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core_zip import _format as fmt
@@ -218,7 +219,7 @@ class _Archive:
     def refresh(self) -> None:
         """Reload the directory if another store (another process, a pickled copy) changed the file."""
         if self.closed:
-            raise ValueError(f"I/O operation on a closed ZipStore ({self.path!r})")
+            raise StoreClosedError(self)
         try:
             info = os.stat(self.path)
         except OSError:
@@ -511,7 +512,7 @@ class ZipStore(PathStore):
         read_only: bool = False,
     ):
         if mode not in _MODES:
-            raise ValueError(f"invalid mode {mode!r}; expected one of {sorted(_MODES)}")
+            raise InvalidArgumentError(f"invalid mode {mode!r}; expected one of {sorted(_MODES)}")
         file_mode, must_exist = _MODES["r" if read_only else mode]
         super().__init__(read_only=file_mode == "r", dimension_separator=dimension_separator)
         self.path = os.path.abspath(os.fspath(path))
@@ -668,5 +669,5 @@ class ZipStore(PathStore):
         if _WINDOWS and path[:1] == "/" and path[2:3] == ":":
             path = path[1:]  # zip:///C:/data.zip -> C:/data.zip
         if not path:
-            raise ValueError(f"{url!r} names no zip file")
+            raise InvalidArgumentError(f"{url!r} names no zip file")
         return cls(os.path.expanduser(path), mode=mode, **storage_options)
