@@ -23,6 +23,8 @@ file or directory, ``scheme:///relative`` and ``scheme:////absolute``
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from typing import Any, ClassVar
 
@@ -30,7 +32,7 @@ import numpy as np
 import pytest
 
 import zarr_core
-from zarr_core.errors import ReadOnlyError
+from zarr_core.errors import ReadOnlyError, ZarrCoreError
 from zarr_core.storage import Store, open_store
 
 __all__ = ["LocalStorePluginTests", "StorePluginTests"]
@@ -149,3 +151,20 @@ class LocalStorePluginTests(StorePluginTests):
         assert open_store(f"{scheme}:///{rel}", mode="r").read_only
         with pytest.raises(ValueError, match="names a host"):
             open_store(f"{scheme}://{rel}")
+
+    #: What opening a file of another kind (text) raises: a zarr-core error by default.
+    foreign_file_error: ClassVar[type[BaseException]] = ZarrCoreError
+
+    @pytest.mark.parametrize("mode", ["r", "a", "w"])
+    def test_a_file_of_another_kind_is_refused_and_left_alone(
+        self, registered, tmp_path, monkeypatch, mode
+    ):
+        monkeypatch.chdir(tmp_path)
+        notes = tmp_path / f"notes{self.url_suffix}"
+        text = "not a store\n" * 1000
+        notes.write_text(text)
+        with pytest.raises(self.foreign_file_error, match=re.escape(repr(str(notes)))):
+            zarr_core.open(f"{self.scheme}:///{notes.name}", mode=mode, shape=3)
+        # even mode="w" replaces a store's contents, never a file that is not a store
+        assert notes.read_text() == text
+        assert os.listdir(tmp_path) == [notes.name]

@@ -155,7 +155,13 @@ class _Handle:
         return self.flag[:1] != "r"
 
     def _open(self, flag: str) -> Any:
-        db = self.key[1](self.path, flag, self.mode, **self.kwargs)
+        try:
+            db = self.key[1](self.path, flag, self.mode, **self.kwargs)
+        except dbm.error[0] as exc:  # dbm.open: a file that no dbm module recognises
+            raise InvalidArgumentError(
+                f"{self.path!r} is not a dbm database (dbm: {exc}); give the path of a dbm "
+                "store, or a new path to create one"
+            ) from exc
         if flag[:1] != "r" and dumb.is_dumb(db) and not isinstance(db, dumb.DurableDumb):
             # dbm.dumb loses data when killed mid-write: write it the crash-safe way.
             db.close()

@@ -40,12 +40,18 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import lmdb
 
-from zarr_core.errors import ArgumentTypeError, InvalidKeyError, ReadOnlyError, StoreClosedError
+from zarr_core.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    ReadOnlyError,
+    StoreClosedError,
+)
 from zarr_core.storage.base import PathStore, mode_is_read_only
 from zarr_core.storage.byte_range import ByteRange
 from zarr_core.storage.handles import HandleRegistry
@@ -190,6 +196,23 @@ def _acquire(path: str, read_only: bool, kwargs: dict[str, Any]) -> _Environment
 
 def _open(path: str, read_only: bool, kwargs: dict[str, Any]) -> tuple[lmdb.Environment, bool]:
     """Open an environment; returns it and whether LMDB itself opened it read-only."""
+    # Over a plain file LMDB creates "<file>-lock" before it finds the file is not its own.
+    lock = None if os.path.isdir(path) or os.path.exists(path + "-lock") else path + "-lock"
+    try:
+        return _open_environment(path, read_only, kwargs)
+    except lmdb.InvalidError as exc:
+        if lock is not None:
+            with suppress(FileNotFoundError):
+                os.remove(lock)
+        raise InvalidArgumentError(
+            f"{path!r} is not an LMDB environment (lmdb: {exc}); give the path of an LMDB "
+            "store, or a new path to create one"
+        ) from exc
+
+
+def _open_environment(
+    path: str, read_only: bool, kwargs: dict[str, Any]
+) -> tuple[lmdb.Environment, bool]:
     if not read_only or kwargs.get("readonly"):
         return lmdb.open(path, **kwargs), bool(kwargs.get("readonly"))
     if not os.path.exists(path):

@@ -239,7 +239,8 @@ class SQLiteStore(PathStore):
                 ).fetchone()
                 if found is None:
                     raise InvalidArgumentError(
-                        f"{self.path!r} is a SQLite database without a zarr table"
+                        f"{self.path!r} is a SQLite database without a zarr table: not a "
+                        "SQLite store; give the path of one, or a new path to create one"
                     )
             else:
                 # WAL is recorded in the file. NORMAL sync is crash-safe in WAL mode (only
@@ -248,6 +249,14 @@ class SQLiteStore(PathStore):
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
                 conn.execute(_CREATE)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB":
+                raise
+            raise InvalidArgumentError(
+                f"{self.path!r} is not a SQLite database (sqlite3: {exc}); give the path of "
+                "a SQLite store, or a new path to create one"
+            ) from exc
         except BaseException:
             conn.close()
             raise
